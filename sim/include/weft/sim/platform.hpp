@@ -1,0 +1,409 @@
+// weft/sim/platform.hpp — weft::sim::platform, the deterministic-simulator platform.
+//
+// Types with the std shapes (atomic, mutex, condition_variable, thread) whose every visible
+// operation is a scheduling point of the simulator, plus var<T> for race-checked plain data
+// and parker. Code written against the platform concept (weft/core/platform.hpp) runs on them
+// unchanged; so does hand-written test code:
+//
+//   weft::sim::explore(opts, [] {
+//     weft::sim::atomic<int> flag{0};
+//     weft::sim::var<int> data{0};
+//     weft::sim::thread t([&] { data.store(1); flag.store(1, std::memory_order_release); });
+//     if (flag.load(std::memory_order_acquire) == 1) weft::sim::check(data.load() == 1, "seen");
+//     t.join();
+//   });
+//
+// Every operation takes a defaulted std::source_location, so failures and traces name the line
+// of the caller. Objects should be created inside the simulated body; ones that outlive an
+// execution are reset the first time they are used in the next one.
+//
+// Thread-safety: these types are used by simulated threads (fibers) of one runtime, which
+// never run in parallel; they are not for real threads. Outside a simulation, atomics and vars
+// act as plain values and mutexes do nothing, so setup and teardown code may touch them.
+#pragma once
+
+#include <weft/core/platform.hpp>
+#include <weft/sim/runtime.hpp>
+
+#include <chrono>
+#include <concepts>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <source_location>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace weft::sim {
+
+using loc = std::source_location;
+
+namespace detail {
+[[noreturn]] void outside_simulation(const char* what);
+void bad_order(runtime& r, const char* op, std::memory_order mo, const loc& where);
+inline std::memory_order failure_order_for(std::memory_order mo) noexcept {
+  if (mo == std::memory_order_acq_rel) return std::memory_order_acquire;
+  if (mo == std::memory_order_release) return std::memory_order_relaxed;
+  return mo;
+}
+}  // namespace detail
+
+// Fails the current execution with an assertion failure when `condition` is false.
+void check(bool condition, std::string_view message, const loc& where = loc::current());
+
+// sim::atomic<T> — std::atomic<T> with a scheduling point before each operation and
+// happens-before tracking per memory order. T must be trivially copyable.
+template <class T>
+class atomic {
+  static_assert(std::is_trivially_copyable_v<T>, "weft::sim::atomic<T> needs a trivially copyable T");
+
+ public:
+  atomic() noexcept : value_{} {}
+  atomic(T value) noexcept : value_(value) {}  // NOLINT: implicit like std::atomic
+  atomic(const atomic&) = delete;
+  atomic& operator=(const atomic&) = delete;
+
+  static constexpr bool is_always_lock_free = true;
+  bool is_lock_free() const noexcept { return true; }
+
+  T load(std::memory_order mo = std::memory_order_seq_cst, const loc& where = loc::current()) const {
+    runtime* r = runtime::active();
+    if (r == nullptr) return value_;
+    if (mo == std::memory_order_release || mo == std::memory_order_acq_rel) {
+      detail::bad_order(*r, "load", mo, where);
+    }
+    r->point(point_kind::atomic_load, r->object_id(header_), order_code(mo), where);
+    r->atomic_load_hb(header_, mo);
+    return value_;
+  }
+  void store(T value, std::memory_order mo = std::memory_order_seq_cst,
+             const loc& where = loc::current()) {
+    runtime* r = runtime::active();
+    if (r == nullptr) {
+      value_ = value;
+      return;
+    }
+    if (mo == std::memory_order_acquire || mo == std::memory_order_consume ||
+        mo == std::memory_order_acq_rel) {
+      detail::bad_order(*r, "store", mo, where);
+    }
+    r->point(point_kind::atomic_store, r->object_id(header_), order_code(mo), where);
+    r->atomic_store_hb(header_, mo);
+    value_ = value;
+  }
+  T exchange(T value, std::memory_order mo = std::memory_order_seq_cst,
+             const loc& where = loc::current()) {
+    return rmw([value](T) { return value; }, mo, where);
+  }
+  bool compare_exchange_strong(T& expected, T desired, std::memory_order success,
+                               std::memory_order failure, const loc& where = loc::current()) {
+    return cas(expected, desired, success, failure, false, where);
+  }
+  bool compare_exchange_strong(T& expected, T desired,
+                               std::memory_order mo = std::memory_order_seq_cst,
+                               const loc& where = loc::current()) {
+    return cas(expected, desired, mo, detail::failure_order_for(mo), false, where);
+  }
+  // May fail spuriously even when the values are equal: the strategy injects such failures.
+  bool compare_exchange_weak(T& expected, T desired, std::memory_order success,
+                             std::memory_order failure, const loc& where = loc::current()) {
+    return cas(expected, desired, success, failure, true, where);
+  }
+  bool compare_exchange_weak(T& expected, T desired,
+                             std::memory_order mo = std::memory_order_seq_cst,
+                             const loc& where = loc::current()) {
+    return cas(expected, desired, mo, detail::failure_order_for(mo), true, where);
+  }
+
+  T fetch_add(T arg, std::memory_order mo = std::memory_order_seq_cst,
+              const loc& where = loc::current())
+    requires std::integral<T>
+  {
+    return rmw([arg](T v) { return static_cast<T>(v + arg); }, mo, where);
+  }
+  T fetch_sub(T arg, std::memory_order mo = std::memory_order_seq_cst,
+              const loc& where = loc::current())
+    requires std::integral<T>
+  {
+    return rmw([arg](T v) { return static_cast<T>(v - arg); }, mo, where);
+  }
+  T fetch_and(T arg, std::memory_order mo = std::memory_order_seq_cst,
+              const loc& where = loc::current())
+    requires std::integral<T>
+  {
+    return rmw([arg](T v) { return static_cast<T>(v & arg); }, mo, where);
+  }
+  T fetch_or(T arg, std::memory_order mo = std::memory_order_seq_cst,
+             const loc& where = loc::current())
+    requires std::integral<T>
+  {
+    return rmw([arg](T v) { return static_cast<T>(v | arg); }, mo, where);
+  }
+  T fetch_xor(T arg, std::memory_order mo = std::memory_order_seq_cst,
+              const loc& where = loc::current())
+    requires std::integral<T>
+  {
+    return rmw([arg](T v) { return static_cast<T>(v ^ arg); }, mo, where);
+  }
+
+  operator T() const { return load(); }  // NOLINT: implicit like std::atomic
+  T operator=(T value) {
+    store(value);
+    return value;
+  }
+  T operator++() requires std::integral<T> { return static_cast<T>(fetch_add(1) + 1); }
+  T operator++(int) requires std::integral<T> { return fetch_add(1); }
+  T operator--() requires std::integral<T> { return static_cast<T>(fetch_sub(1) - 1); }
+  T operator--(int) requires std::integral<T> { return fetch_sub(1); }
+  T operator+=(T arg) requires std::integral<T> { return static_cast<T>(fetch_add(arg) + arg); }
+  T operator-=(T arg) requires std::integral<T> { return static_cast<T>(fetch_sub(arg) - arg); }
+
+ private:
+  template <class F>
+  T rmw(F f, std::memory_order mo, const loc& where) {
+    runtime* r = runtime::active();
+    if (r == nullptr) {
+      const T old = value_;
+      value_ = f(old);
+      return old;
+    }
+    r->point(point_kind::atomic_rmw, r->object_id(header_), order_code(mo), where);
+    r->atomic_rmw_hb(header_, mo);
+    const T old = value_;
+    value_ = f(old);
+    return old;
+  }
+  bool cas(T& expected, T desired, std::memory_order success, std::memory_order failure,
+           bool weak, const loc& where) {
+    runtime* r = runtime::active();
+    bool spurious = false;
+    if (r != nullptr) {
+      if (failure == std::memory_order_release || failure == std::memory_order_acq_rel) {
+        detail::bad_order(*r, "compare_exchange (failure order)", failure, where);
+      }
+      const std::uint32_t id = r->object_id(header_);
+      if (weak) {
+        spurious = r->value_point(point_kind::atomic_cas_weak, id, 2, true, where) != 0;
+      } else {
+        r->point(point_kind::atomic_cas, id, order_code(success), where);
+      }
+    }
+    if (!spurious && bytes_equal(value_, expected)) {
+      if (r != nullptr) r->atomic_rmw_hb(header_, success);
+      value_ = desired;
+      return true;
+    }
+    if (r != nullptr) r->atomic_load_hb(header_, failure);
+    expected = value_;
+    return false;
+  }
+  static bool bytes_equal(const T& a, const T& b) noexcept {
+    return __builtin_memcmp(&a, &b, sizeof(T)) == 0;
+  }
+
+  T value_;
+  mutable object_header header_;
+};
+
+// sim::var<T> — plain shared data checked for data races: two accesses from different threads,
+// at least one a write, that are not ordered by happens-before fail the execution. Accesses are
+// not scheduling points (a race is found whatever the interleaving).
+template <class T>
+class var {
+ public:
+  var() : value_{} {}
+  explicit var(T value) : value_(std::move(value)) {}
+  var(const var&) = delete;
+  var& operator=(const var&) = delete;
+
+  T load(const loc& where = loc::current()) const {
+    if (runtime* r = runtime::active()) r->var_read(header_, where);
+    return value_;
+  }
+  void store(T value, const loc& where = loc::current()) {
+    if (runtime* r = runtime::active()) r->var_write(header_, where);
+    value_ = std::move(value);
+  }
+  template <class F>
+  decltype(auto) with(F&& f, const loc& where = loc::current()) const {
+    if (runtime* r = runtime::active()) r->var_read(header_, where);
+    return std::forward<F>(f)(static_cast<const T&>(value_));
+  }
+  template <class F>
+  decltype(auto) with_mut(F&& f, const loc& where = loc::current()) {
+    if (runtime* r = runtime::active()) r->var_write(header_, where);
+    return std::forward<F>(f)(value_);
+  }
+
+ private:
+  T value_;
+  mutable var_header header_;
+};
+
+class condition_variable;
+
+// sim::mutex — a non-recursive mutex. Locking a held mutex blocks; a thread that locks it twice,
+// or unlocks a mutex it does not hold, fails the execution.
+class mutex {
+ public:
+  mutex() = default;
+  mutex(const mutex&) = delete;
+  mutex& operator=(const mutex&) = delete;
+
+  void lock(const loc& where = loc::current());
+  bool try_lock(const loc& where = loc::current());
+  void unlock(const loc& where = loc::current());
+
+ private:
+  friend class condition_variable;
+  std::uint32_t prepare(runtime& r);
+  void acquire_blocking(runtime& r, std::uint32_t id, const loc& where);
+  void release(runtime& r, std::uint32_t id);
+
+  object_header header_;
+  std::uint32_t owner_ = runtime::no_thread;
+};
+
+// sim::clock — virtual steady time. It starts at 0 in every execution and advances only when
+// every thread waits: then it jumps to the earliest deadline.
+struct clock {
+  using rep = std::int64_t;
+  using period = std::nano;
+  using duration = std::chrono::nanoseconds;
+  using time_point = std::chrono::time_point<clock>;
+  static constexpr bool is_steady = true;
+  static time_point now(const loc& where = loc::current());
+};
+
+// sim::condition_variable — for std::unique_lock<sim::mutex>. Spurious wake-ups are injected
+// by the strategy; timed waits time out on the virtual clock.
+class condition_variable {
+ public:
+  condition_variable() = default;
+  condition_variable(const condition_variable&) = delete;
+  condition_variable& operator=(const condition_variable&) = delete;
+
+  void wait(std::unique_lock<mutex>& lock, const loc& where = loc::current());
+  template <class Pred>
+  void wait(std::unique_lock<mutex>& lock, Pred pred, const loc& where = loc::current()) {
+    while (!pred()) wait(lock, where);
+  }
+  std::cv_status wait_until(std::unique_lock<mutex>& lock, clock::time_point deadline,
+                            const loc& where = loc::current()) {
+    return wait_until_ns(lock, deadline.time_since_epoch().count(), where);
+  }
+  template <class Rep, class Period>
+  std::cv_status wait_for(std::unique_lock<mutex>& lock, std::chrono::duration<Rep, Period> d,
+                          const loc& where = loc::current()) {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+    return wait_until_ns(lock, clock::now(where).time_since_epoch().count() + (ns > 0 ? ns : 0),
+                         where);
+  }
+  template <class Rep, class Period, class Pred>
+  bool wait_for(std::unique_lock<mutex>& lock, std::chrono::duration<Rep, Period> d, Pred pred,
+                const loc& where = loc::current()) {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+    const std::int64_t deadline = clock::now(where).time_since_epoch().count() + (ns > 0 ? ns : 0);
+    while (!pred()) {
+      if (wait_until_ns(lock, deadline, where) == std::cv_status::timeout) return pred();
+    }
+    return true;
+  }
+  void notify_one(const loc& where = loc::current());
+  void notify_all(const loc& where = loc::current());
+
+ private:
+  std::cv_status wait_until_ns(std::unique_lock<mutex>& lock, std::int64_t deadline_ns,
+                               const loc& where);
+  object_header header_;
+};
+
+// sim::thread — a simulated thread (a fiber). Must be joined before it is destroyed, as with
+// std::thread; a thread destroyed while joinable fails the execution (kind leak).
+class thread {
+ public:
+  thread() noexcept = default;
+  template <class F>
+    requires std::invocable<std::decay_t<F>&>
+  explicit thread(F&& f, const loc& where = loc::current()) {
+    start(nullptr, std::forward<F>(f), where);
+  }
+  // A named thread: the name appears in reports, traces and swimlanes.
+  template <class F>
+    requires std::invocable<std::decay_t<F>&>
+  thread(const char* name, F&& f, const loc& where = loc::current()) {
+    start(name, std::forward<F>(f), where);
+  }
+  thread(thread&& other) noexcept : id_(std::exchange(other.id_, runtime::no_thread)) {}
+  thread& operator=(thread&& other) noexcept;
+  thread(const thread&) = delete;
+  thread& operator=(const thread&) = delete;
+  ~thread();
+
+  bool joinable() const noexcept { return id_ != runtime::no_thread; }
+  void join(const loc& where = loc::current());
+  std::uint32_t get_id() const noexcept { return id_; }
+
+ private:
+  template <class F>
+  void start(const char* name, F&& f, const loc& where) {
+    runtime* r = runtime::active();
+    if (r == nullptr) detail::outside_simulation("weft::sim::thread");
+    id_ = r->spawn(std::forward<F>(f), name, where);
+  }
+  std::uint32_t id_ = runtime::no_thread;
+};
+
+// sim::parker — a one-token binary semaphore: park() blocks until a token is there and takes
+// it; unpark() (from any thread) leaves one. What the unparker did before unpark()
+// happens-before what the parker does after park() returns.
+class parker {
+ public:
+  void park(const loc& where = loc::current());
+  void unpark(const loc& where = loc::current());
+
+ private:
+  object_header header_;
+  bool token_ = false;
+};
+
+void yield(const loc& where = loc::current());
+void sleep_for(std::chrono::nanoseconds d, const loc& where = loc::current());
+std::uint32_t this_thread_id();
+// Uniform in [0, bound): a decision of the strategy, recorded in the trace and replayed.
+std::uint64_t random(std::uint64_t bound, const loc& where = loc::current());
+void atomic_thread_fence(std::memory_order mo, const loc& where = loc::current());
+
+// The platform policy for code written against weft::platform.
+struct platform {
+  template <class T>
+  using atomic = sim::atomic<T>;
+  template <class T>
+  using var = sim::var<T>;
+  using mutex = sim::mutex;
+  using condition_variable = sim::condition_variable;
+  using thread = sim::thread;
+  using parker = sim::parker;
+  using clock = sim::clock;
+
+  static void yield(const loc& where = loc::current()) { sim::yield(where); }
+  static clock::time_point now(const loc& where = loc::current()) { return clock::now(where); }
+  template <class Rep, class Period>
+  static void sleep_for(std::chrono::duration<Rep, Period> d, const loc& where = loc::current()) {
+    sim::sleep_for(std::chrono::duration_cast<std::chrono::nanoseconds>(d), where);
+  }
+  static std::uint32_t this_thread_id() { return sim::this_thread_id(); }
+  static std::uint64_t random(std::uint64_t bound, const loc& where = loc::current()) {
+    return sim::random(bound, where);
+  }
+  static void atomic_thread_fence(std::memory_order mo, const loc& where = loc::current()) {
+    sim::atomic_thread_fence(mo, where);
+  }
+  [[noreturn]] static void assert_failed(const char* expr, const char* message, loc where);
+};
+
+static_assert(weft::platform<platform>);
+
+}  // namespace weft::sim

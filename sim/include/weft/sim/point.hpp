@@ -1,0 +1,97 @@
+// weft/sim/point.hpp — the vocabulary of the simulator: scheduling points, failures, steps.
+//
+// A *scheduling point* is a visible operation (atomic op, lock, wait, spawn, ...) at which the
+// strategy decides which simulated thread runs next. Each decision is one *step*; a recorded
+// schedule is the list of steps, each tagged with its kind so that replay can name the exact
+// step where a program diverges from its trace.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <source_location>
+#include <string>
+#include <string_view>
+
+namespace weft::sim {
+
+// Most simulated threads one execution may have, the body's own thread included.
+inline constexpr std::uint32_t max_threads = 16;
+
+enum class point_kind : std::uint8_t {
+  spawn,
+  join,
+  finish,
+  yield,
+  block,  // the thread cannot go on (lock held, waiting, joining); another must run
+  atomic_load,
+  atomic_store,
+  atomic_rmw,
+  atomic_cas,
+  atomic_cas_weak,
+  fence,
+  mutex_lock,
+  mutex_try_lock,
+  mutex_unlock,
+  cv_wait,
+  cv_wait_timed,
+  cv_notify_one,
+  cv_notify_all,
+  park,
+  unpark,
+  sleep,
+  now,
+  random,
+};
+inline constexpr std::size_t point_kind_count = 23;
+
+// Stable names used in traces ("atomic.load"), and the reverse lookup (false if unknown).
+std::string_view to_string(point_kind kind) noexcept;
+bool parse_point_kind(std::string_view name, point_kind& out) noexcept;
+
+// Memory orders as recorded in a step; `none` for points that have no order.
+inline constexpr std::uint8_t order_none = 0xff;
+std::string_view order_name(std::uint8_t order) noexcept;
+bool parse_order(std::string_view name, std::uint8_t& out) noexcept;
+inline std::uint8_t order_code(std::memory_order mo) noexcept { return static_cast<std::uint8_t>(mo); }
+
+enum class failure_kind : std::uint8_t {
+  none,
+  assertion,       // WEFT_ASSERT / sim::check failed
+  exception,       // an exception escaped a simulated thread
+  data_race,       // unordered conflicting accesses to a var<T>
+  leak,            // threads still running (or never joined) when the body returned
+  deadlock,        // every thread blocked, no timer pending
+  livelock,        // step bound exceeded
+  nondeterminism,  // replay diverged from the trace, or a re-run did not reproduce
+};
+std::string_view to_string(failure_kind kind) noexcept;
+bool parse_failure_kind(std::string_view name, failure_kind& out) noexcept;
+
+// Exit codes of the `weft` tool per failure class: 0 pass, 1 safety, 2 deadlock or liveness,
+// 3 nondeterminism or replay divergence (64 is a usage error, decided by the tool).
+int exit_code(failure_kind kind) noexcept;
+
+// One recorded decision.
+struct step_record {
+  std::uint64_t index = 0;
+  std::uint32_t thread = 0;
+  point_kind kind = point_kind::yield;
+  std::uint8_t order = order_none;
+  std::uint32_t object = 0;
+  std::uint64_t value = 0;
+  std::source_location where{};
+};
+
+// What went wrong in one execution.
+struct failure {
+  failure_kind kind = failure_kind::none;
+  std::string message;
+  std::string file;  // empty when unknown
+  std::uint32_t line = 0;
+  std::uint32_t thread = 0;
+  std::uint64_t step = 0;  // steps taken when it happened
+  explicit operator bool() const noexcept { return kind != failure_kind::none; }
+};
+
+}  // namespace weft::sim

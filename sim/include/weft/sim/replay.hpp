@@ -1,0 +1,44 @@
+// weft/sim/replay.hpp — the replay strategy: follows a recorded schedule step by step.
+//
+// At every step it checks that the program does what the trace recorded (same thread, same
+// kind of point, same object) and hands back the recorded choice and values. The first step
+// where the program does something else stops the execution with
+// "nondeterminism at step N: expected ..., got ...", which is how weft tells a changed or
+// nondeterministic test (pointer hashes, real time, real threads inside a sim test) apart
+// from a reproduced bug.
+#pragma once
+
+#include <weft/sim/strategy.hpp>
+
+#include <string>
+#include <vector>
+
+namespace weft::sim {
+
+struct expected_step {
+  std::uint32_t thread = 0;
+  point_kind kind = point_kind::yield;
+  std::uint32_t object = 0;
+  std::uint64_t value = 0;
+};
+
+class replay_strategy final : public strategy {
+ public:
+  explicit replay_strategy(std::vector<expected_step> steps);
+  std::string_view name() const noexcept override { return "replay"; }
+  strategy_params params() const override { return {}; }
+  void begin_execution(std::uint64_t seed) override;
+  std::uint32_t pick_thread(const decision_context& ctx) override;
+  std::uint64_t pick_value(const decision_context& ctx, std::uint64_t bound) override;
+  bool pick_fault(const decision_context& ctx) override;
+  bool sees_every_step() const noexcept override { return true; }
+  std::string divergence() const override { return divergence_; }
+  bool finished_cleanly(std::uint64_t steps) override;
+
+ private:
+  bool verify(const decision_context& ctx);
+  std::vector<expected_step> steps_;
+  std::string divergence_;
+};
+
+}  // namespace weft::sim

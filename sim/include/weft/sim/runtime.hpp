@@ -1,0 +1,318 @@
+// weft/sim/runtime.hpp — the execution engine of the deterministic simulator.
+//
+// One runtime runs every simulated thread of an execution as a Boost.Context fiber on the
+// calling OS thread. Fibers and their stacks are created once per thread slot and kept alive
+// across executions: each parks when its thread finishes and is handed the next body, so
+// starting an execution allocates nothing in steady state.
+//
+// At every scheduling point the runtime asks the strategy which runnable thread goes next and
+// switches only when that is not the current one. It tracks happens-before with vector clocks
+// (updated on release/acquire, lock/unlock, spawn/join, park/unpark) and FastTrack-style epochs
+// on plain data, so a relaxed publish of plain data is reported as a data race even though the
+// interleaving itself is sequentially consistent. Virtual time advances only when every thread
+// waits: the clock then jumps to the earliest deadline.
+//
+// Thread-safety: a runtime belongs to the OS thread that runs it. There is no global mutable
+// state: the only per-OS-thread variable is the pointer to the runtime running there, so two
+// simulations run on two OS threads at once without interference.
+//
+// Users rarely touch this class: they use weft::sim::explore() (explore.hpp) and the platform
+// types (platform.hpp). It is public for strategies, tools and the platform adapter.
+#pragma once
+
+#include <weft/sim/point.hpp>
+#include <weft/sim/strategy.hpp>
+
+#include <boost/context/fiber.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <new>
+#include <source_location>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace weft::sim {
+
+// Vector clock over the thread slots of one execution.
+struct vclock {
+  std::array<std::uint32_t, max_threads> c{};
+  void join(const vclock& other) noexcept {
+    for (std::uint32_t i = 0; i < max_threads; ++i) c[i] = c[i] < other.c[i] ? other.c[i] : c[i];
+  }
+  void clear() noexcept { c.fill(0); }
+};
+
+// State that every synchronising simulated object carries. It is reset lazily the first time
+// the object is used in a new execution, so objects may outlive an execution.
+struct object_header {
+  std::uint32_t id = 0;
+  std::uint32_t generation = 0;
+  vclock sync;  // release clock (atomics), last unlock (mutex), unpark (parker)
+};
+
+// Race-detector state of a var<T> (FastTrack epochs).
+struct var_header {
+  static constexpr std::uint32_t no_thread = 0xffffffffu;
+  std::uint32_t id = 0;
+  std::uint32_t generation = 0;
+  std::uint32_t write_thread = no_thread;
+  std::uint32_t write_clock = 0;
+  std::source_location write_where{};
+  std::uint32_t read_thread = no_thread;  // last reader, for the report
+  std::source_location read_where{};
+  std::array<std::uint32_t, max_threads> read_clock{};
+};
+
+// Thrown inside a fiber to unwind it when its execution is aborted. Not an error: user code
+// must not swallow it (catch (...) blocks should rethrow).
+struct execution_aborted {};
+
+namespace detail {
+
+// Type-erased, move-only callable with inline storage: spawning a thread does not allocate
+// unless its closure is larger than the buffer.
+class task {
+ public:
+  static constexpr std::size_t inline_size = 96;
+  task() = default;
+  task(const task&) = delete;
+  task& operator=(const task&) = delete;
+  ~task() { reset(); }
+
+  template <class F>
+  void emplace(F&& f) {
+    using fn = std::decay_t<F>;
+    reset();
+    if constexpr (sizeof(fn) <= inline_size && alignof(fn) <= alignof(std::max_align_t) &&
+                  std::is_nothrow_move_constructible_v<fn>) {
+      ::new (static_cast<void*>(buffer_)) fn(std::forward<F>(f));
+      target_ = buffer_;
+      invoke_ = [](void* p) { (*static_cast<fn*>(p))(); };
+      destroy_ = [](void* p) { static_cast<fn*>(p)->~fn(); };
+    } else {
+      target_ = new fn(std::forward<F>(f));
+      invoke_ = [](void* p) { (*static_cast<fn*>(p))(); };
+      destroy_ = [](void* p) { delete static_cast<fn*>(p); };
+    }
+  }
+  void operator()() { invoke_(target_); }
+  explicit operator bool() const noexcept { return target_ != nullptr; }
+  void reset() noexcept {
+    if (target_ != nullptr) {
+      destroy_(target_);
+      target_ = nullptr;
+    }
+  }
+
+ private:
+  alignas(std::max_align_t) unsigned char buffer_[inline_size];
+  void* target_ = nullptr;
+  void (*invoke_)(void*) = nullptr;
+  void (*destroy_)(void*) = nullptr;
+};
+
+}  // namespace detail
+
+struct runtime_config {
+  std::uint64_t steps_max = 20000;         // livelock bound: decisions per execution
+  std::size_t stack_size = 256 * 1024;     // per fiber; sanitizer builds use more
+};
+
+class runtime {
+ public:
+  static constexpr std::uint32_t host = max_threads;  // the OS thread's own context
+  static constexpr std::uint32_t no_thread = 0xffffffffu;
+
+  enum class thread_state : std::uint8_t { free, runnable, blocked, finished };
+  enum class wait_reason : std::uint8_t { none, mutex, condition, join, park, sleep };
+
+  explicit runtime(runtime_config config = {});
+  runtime(const runtime&) = delete;
+  runtime& operator=(const runtime&) = delete;
+  ~runtime();
+
+  // Runs `body` once as thread 0. `record` keeps every step (for traces); otherwise only the
+  // choices are made. Returns the failure of this execution (kind none if it passed).
+  template <class F>
+  const failure& run(strategy& strat, std::uint64_t execution_seed, F& body, bool record) {
+    slots_[0].body.emplace([&body] { body(); });
+    return run_prepared(strat, execution_seed, record);
+  }
+
+  const std::vector<step_record>& steps() const noexcept { return steps_; }
+  std::uint64_t step_count() const noexcept { return step_; }
+  std::uint32_t thread_count() const noexcept { return n_threads_; }
+  const char* thread_name(std::uint32_t t) const noexcept { return slots_[t].name; }
+  std::int64_t now_ns() const noexcept { return now_ns_; }
+
+  // The runtime running on this OS thread, or nullptr outside an execution.
+  static runtime* active() noexcept;
+
+  // ----- operations used by the platform types (platform.hpp) -----
+  std::uint32_t current() const noexcept { return current_; }
+  std::uint32_t object_id(object_header& h) noexcept {
+    if (h.generation != generation_) [[unlikely]] {
+      h.generation = generation_;
+      h.id = next_object_++;
+      h.sync.clear();
+    }
+    return h.id;
+  }
+  bool fresh(const object_header& h) const noexcept { return h.generation != generation_; }
+  std::uint32_t generation() const noexcept { return generation_; }
+
+  // A scheduling point by the current thread: records the step and lets the strategy choose.
+  void point(point_kind kind, std::uint32_t object, std::uint8_t order,
+             const std::source_location& where, std::uint64_t value = 0) {
+    if (aborting_) [[unlikely]] {
+      abort_check();
+      return;
+    }
+    const std::uint64_t s = step_++;
+    if (s >= config_.steps_max) [[unlikely]] step_bound_exceeded(where);
+    if (record_) [[unlikely]] record(s, kind, object, order, value, where);
+    if (n_runnable_ == 1 && runnable_[0] == current_ && !verify_) [[likely]] return;
+    decide(s, kind, object);
+  }
+  // A point whose outcome is a value chosen by the strategy (random, faults). Returns it.
+  std::uint64_t value_point(point_kind kind, std::uint32_t object, std::uint64_t bound,
+                            bool fault, const std::source_location& where);
+
+  // Happens-before bookkeeping.
+  void acquire(const vclock& from) noexcept { slots_[current_].clock.join(from); }
+  void release_to(vclock& to) noexcept {  // to = clock of current; then advance own epoch
+    auto& self = slots_[current_];
+    to = self.clock;
+    ++self.clock.c[current_];
+  }
+  void release_join(vclock& to) noexcept {  // to |= clock of current (RMW in a release sequence)
+    auto& self = slots_[current_];
+    to.join(self.clock);
+    ++self.clock.c[current_];
+  }
+  void atomic_load_hb(object_header& h, std::memory_order mo) noexcept;
+  void atomic_store_hb(object_header& h, std::memory_order mo) noexcept;
+  void atomic_rmw_hb(object_header& h, std::memory_order mo) noexcept;
+  void fence(std::memory_order mo, const std::source_location& where);
+  void var_read(var_header& v, const std::source_location& where);
+  void var_write(var_header& v, const std::source_location& where);
+
+  // Blocking: the current thread stops being runnable until wake(t) (or its deadline).
+  // `owner` names the thread holding what is waited for (a mutex), for deadlock reports.
+  void block(wait_reason why, std::uint32_t object, const std::source_location& where,
+             std::int64_t deadline_ns = -1, std::uint32_t owner = no_thread);
+  void wake(std::uint32_t t) noexcept;
+  // Wakes every thread blocked for `why` on `object`; returns how many.
+  std::uint32_t wake_all(wait_reason why, std::uint32_t object) noexcept;
+  // Wakes the thread that has waited longest for `why` on `object`; returns false if none.
+  bool wake_one(wait_reason why, std::uint32_t object) noexcept;
+  bool timed_out() const noexcept { return slots_[current_].timed_out; }
+
+  // Threads.
+  template <class F>
+  std::uint32_t spawn(F&& f, const char* name, const std::source_location& where) {
+    const std::uint32_t t = allocate_thread(name, where);
+    slots_[t].body.emplace(std::forward<F>(f));
+    start_thread(t, where);
+    return t;
+  }
+  void join(std::uint32_t t, const std::source_location& where);
+  void detach_failure(std::uint32_t t, const std::source_location& where);
+  bool finished(std::uint32_t t) const noexcept { return slots_[t].state == thread_state::finished; }
+
+  // Time.
+  std::int64_t clock_read(const std::source_location& where);
+  void sleep_ns(std::int64_t ns, const std::source_location& where);
+
+  // Failures. fail() records the first failure of the execution and unwinds the current thread
+  // (unless an exception is already propagating, e.g. inside a destructor during unwinding).
+  void fail(failure_kind kind, std::string message, const std::source_location& where);
+  // Records the failure and marks the execution aborted without throwing (for destructors).
+  void note_failure(failure_kind kind, std::string message, const std::source_location& where);
+  bool aborting() const noexcept { return aborting_; }
+  void abort_check();
+
+  // Describes what a thread waits on, for deadlock reports ("t1 waits for mutex o3 held by t2").
+  std::string describe_wait(std::uint32_t t) const;
+
+ private:
+  struct slot {
+    boost::context::fiber context;
+    detail::task body;
+    thread_state state = thread_state::free;
+    wait_reason reason = wait_reason::none;
+    bool timed_out = false;
+    bool has_fiber = false;
+    bool joined = false;
+    std::uint32_t wait_object = 0;
+    std::int64_t deadline_ns = -1;
+    std::uint64_t wait_seq = 0;
+    vclock clock;
+    vclock acquire_fence;  // joined clocks of relaxed loads, for a later acquire fence
+    vclock release_fence;  // clock at the last release fence, for later relaxed stores
+    std::source_location spawned_at{};
+    std::source_location blocked_at{};
+    std::uint32_t wait_owner = no_thread;
+    char name[24] = {};
+    void* stack_bottom = nullptr;  // for sanitizer fiber annotations
+    std::size_t stack_size = 0;
+    void* tsan_fiber = nullptr;
+  };
+
+  const failure& run_prepared(strategy& strat, std::uint64_t execution_seed, bool record);
+  void decide(std::uint64_t s, point_kind kind, std::uint32_t object);
+  std::uint32_t choose_other(std::uint64_t s, point_kind kind, std::uint32_t object);
+  [[noreturn]] void step_bound_exceeded(const std::source_location& where);
+  void record(std::uint64_t s, point_kind kind, std::uint32_t object, std::uint8_t order,
+              std::uint64_t value, const std::source_location& where);
+  std::uint32_t allocate_thread(const char* name, const std::source_location& where);
+  void start_thread(std::uint32_t t, const std::source_location& where);
+  void make_runnable(std::uint32_t t) noexcept;
+  void remove_runnable(std::uint32_t t) noexcept;
+  bool advance_time() noexcept;
+  [[noreturn]] void deadlock();
+  void switch_to(std::uint32_t next);
+  boost::context::fiber& context_of(std::uint32_t t) noexcept {
+    return t == host ? host_context_ : slots_[t].context;
+  }
+  void ensure_fiber(std::uint32_t t);
+  boost::context::fiber fiber_main(std::uint32_t t, boost::context::fiber&& caller);
+  void run_body(std::uint32_t t);
+  void thread_exit(std::uint32_t t);
+  void unwind_all();
+  void race(const var_header& v, bool write_write, bool current_writes, std::uint32_t other,
+            const std::source_location& other_where, const std::source_location& where);
+
+  runtime_config config_;
+  strategy* strategy_ = nullptr;
+  std::array<slot, max_threads> slots_;
+  boost::context::fiber host_context_;
+  std::array<std::uint8_t, max_threads> runnable_{};
+  std::uint32_t n_runnable_ = 0;
+  std::uint32_t n_threads_ = 0;
+  std::uint32_t current_ = host;
+  std::uint32_t from_ = host;
+  std::uint64_t step_ = 0;
+  std::int64_t now_ns_ = 0;
+  std::uint64_t wait_seq_ = 0;
+  std::uint32_t generation_ = 0;
+  std::uint32_t next_object_ = 1;
+  bool record_ = false;
+  bool verify_ = false;
+  bool aborting_ = false;
+  bool terminating_ = false;
+  failure failure_;
+  std::vector<step_record> steps_;
+  void* host_stack_bottom_ = nullptr;
+  std::size_t host_stack_size_ = 0;
+  void* host_tsan_fiber_ = nullptr;
+};
+
+}  // namespace weft::sim

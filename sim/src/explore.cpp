@@ -1,0 +1,316 @@
+#include <weft/sim/explore.hpp>
+
+#include <weft/sim/replay.hpp>
+#include <weft/traces/trace.hpp>
+#include <weft/traces/trace_io.hpp>
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <random>
+#include <stdexcept>
+
+namespace weft::sim {
+namespace {
+
+constexpr std::string_view weft_version = "0.1.0";
+
+using steady = std::chrono::steady_clock;
+
+double seconds_since(steady::time_point start) {
+  return std::chrono::duration<double>(steady::now() - start).count();
+}
+
+std::uint64_t random_seed() {
+  std::random_device device;
+  return (std::uint64_t{device()} << 32) ^ device();
+}
+
+std::string step_text(const step_record& s) {
+  std::string text = fmt::format("{} t{} {}", s.index, s.thread, to_string(s.kind));
+  if (s.object != 0) text += fmt::format(" o{}", s.object);
+  if (s.order != order_none) text += fmt::format(" {}", order_name(s.order));
+  return text;
+}
+
+std::vector<std::string> names_of(const runtime& rt) {
+  std::vector<std::string> names;
+  for (std::uint32_t t = 0; t < rt.thread_count(); ++t) names.emplace_back(rt.thread_name(t));
+  return names;
+}
+
+bool same_failure(const failure& a, const failure& b) {
+  return a.kind == b.kind && a.message == b.message;
+}
+
+std::vector<expected_step> expected_steps(const traces::trace& t) {
+  std::vector<expected_step> out;
+  out.reserve(t.steps.size());
+  for (const traces::step& s : t.steps) {
+    expected_step e;
+    e.thread = s.thread;
+    if (!parse_point_kind(s.kind, e.kind)) {
+      throw std::invalid_argument(
+          fmt::format("trace step {}: unknown kind of point \"{}\"", s.index, s.kind));
+    }
+    e.object = s.object;
+    e.value = s.value;
+    out.push_back(e);
+  }
+  return out;
+}
+
+// Fills the failure-side fields of a report from a run of the runtime.
+void capture(report& r, const runtime& rt, const failure& f) {
+  r.failed = f;
+  r.failing_steps = rt.step_count();
+  r.steps = rt.steps();
+  r.thread_names = names_of(rt);
+}
+
+}  // namespace
+
+std::string format_seed(std::uint64_t seed) { return fmt::format("{:#018x}", seed); }
+
+std::uint64_t parse_u64(std::string_view text, std::string_view what) {
+  std::uint64_t value = 0;
+  std::string_view digits = text;
+  int base = 10;
+  if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
+    digits.remove_prefix(2);
+    base = 16;
+  }
+  const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
+  if (digits.empty() || ec != std::errc{} || ptr != digits.data() + digits.size()) {
+    throw std::invalid_argument(
+        fmt::format("{}: \"{}\" is not a number (decimal or 0x-hex, at most 64 bits)", what, text));
+  }
+  return value;
+}
+
+report explore_erased(const options& opts, const std::function<void()>& body) {
+  if (opts.execution && !opts.seed) {
+    throw std::invalid_argument("an execution index needs the run seed it belongs to");
+  }
+  if (opts.iterations == 0 && !opts.execution) {
+    throw std::invalid_argument("iterations must be at least 1");
+  }
+  if (opts.time_limit_s < 0) throw std::invalid_argument("time limit must not be negative");
+
+  report r;
+  r.scenario = opts.scenario;
+  r.seed = opts.seed ? *opts.seed : random_seed();
+  std::unique_ptr<strategy> strat = make_strategy(opts.strategy);
+  r.strategy = std::string(strat->name());
+  runtime rt(opts.runtime);
+
+  const std::uint64_t first = opts.execution.value_or(0);
+  const std::uint64_t last = opts.execution ? first + 1 : opts.iterations;
+  r.iterations = last - first;
+  const steady::time_point start = steady::now();
+  steady::time_point next_progress = start + std::chrono::milliseconds(100);
+
+  for (std::uint64_t i = first; i < last; ++i) {
+    const std::uint64_t seed_i = execution_seed(r.seed, i);
+    const failure& f = rt.run(*strat, seed_i, body, false);
+    ++r.executions;
+    if (f) {
+      r.params = strat->params();
+      r.failing_execution = i;
+      r.failing_execution_seed = seed_i;
+      const failure first_failure = f;
+      // Reproduce from (strategy, params, seed) alone, recording every step this time.
+      std::unique_ptr<strategy> again = make_strategy(r.strategy, r.params);
+      const failure& second = rt.run(*again, seed_i, body, true);
+      capture(r, rt, second);
+      r.reproduced_from_seed = same_failure(first_failure, second);
+      if (!r.reproduced_from_seed) {
+        r.failed.kind = failure_kind::nondeterminism;
+        r.failed.message = fmt::format(
+            "nondeterminism: execution {} failed ({}: {}) but its re-run from the same seed {}",
+            i, to_string(first_failure.kind), first_failure.message,
+            second ? fmt::format("failed differently ({}: {})", to_string(second.kind),
+                                 second.message)
+                   : std::string("passed"));
+      }
+      break;
+    }
+    strat->end_execution(rt.step_count());
+    if ((r.executions & 255) == 0) {
+      const steady::time_point now = steady::now();
+      if (opts.on_progress && now >= next_progress) {
+        next_progress = now + std::chrono::milliseconds(100);
+        opts.on_progress(progress{r.executions, r.iterations, seconds_since(start)});
+      }
+      if (opts.time_limit_s > 0 && seconds_since(start) >= opts.time_limit_s) break;
+    }
+  }
+  r.seconds = seconds_since(start);
+  if (r.ok()) return r;
+
+  // The trace is written before anything is printed: a crash while reporting loses nothing.
+  if (opts.write_trace) {
+    try {
+      const traces::trace t = to_trace(r, opts.runtime);
+      r.trace_path = traces::write_new_file(opts.trace_dir, traces::file_base_name(t), t);
+    } catch (const std::exception& e) {
+      r.trace_error = e.what();
+    }
+  }
+  if (opts.verify_replay && r.failed.kind != failure_kind::nondeterminism) {
+    const report replayed = replay_trace(to_trace(r, opts.runtime), body, opts.runtime);
+    r.reproduced_from_trace = replayed.ok();
+  }
+  return r;
+}
+
+traces::trace to_trace(const report& r, const runtime_config& config) {
+  traces::trace t;
+  t.scenario = r.scenario.empty() ? "test" : r.scenario;
+  for (char& c : t.scenario) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') c = '_';
+  }
+  t.weft_version = std::string(weft_version);
+  t.platform = "sim";
+  t.strategy = r.strategy;
+  t.params.emplace_back("seed", format_seed(r.seed));
+  t.params.emplace_back("execution", std::to_string(r.failing_execution));
+  t.params.emplace_back("execution-seed", format_seed(r.failing_execution_seed));
+  t.params.emplace_back("steps-max", std::to_string(config.steps_max));
+  for (const auto& p : r.params) t.params.push_back(p);
+  if (r.failed) {
+    traces::failure_info f;
+    f.kind = std::string(to_string(r.failed.kind));
+    f.message = r.failed.message;
+    f.where.file = r.failed.file;
+    f.where.line = r.failed.line;
+    f.thread = r.failed.thread < r.thread_names.size() ? r.failed.thread : 0;
+    t.failure = f;
+  }
+  for (std::uint32_t i = 0; i < r.thread_names.size(); ++i) {
+    t.threads.push_back(traces::thread_info{i, r.thread_names[i]});
+  }
+  if (t.threads.empty()) t.threads.push_back(traces::thread_info{0, "main"});
+  t.steps.reserve(r.steps.size());
+  for (const step_record& s : r.steps) {
+    traces::step out;
+    out.index = s.index;
+    out.thread = s.thread;
+    out.kind = std::string(to_string(s.kind));
+    out.object = s.object;
+    out.order = std::string(order_name(s.order));
+    out.value = s.value;
+    if (s.where.file_name() != nullptr && s.where.file_name()[0] != '\0') {
+      out.where.file = s.where.file_name();
+      out.where.line = s.where.line();
+    }
+    t.steps.push_back(std::move(out));
+  }
+  return t;
+}
+
+report replay_trace(const traces::trace& t, const std::function<void()>& body,
+                    const runtime_config& config) {
+  report r;
+  r.scenario = t.scenario;
+  r.strategy = "replay";
+  runtime_config cfg = config;
+  if (const std::string* steps_max = t.param("steps-max")) {
+    cfg.steps_max = parse_u64(*steps_max, "trace parameter steps-max");
+  }
+  if (const std::string* seed = t.param("seed")) r.seed = parse_u64(*seed, "trace parameter seed");
+  if (const std::string* e = t.param("execution")) {
+    r.failing_execution = parse_u64(*e, "trace parameter execution");
+  }
+  replay_strategy strat(expected_steps(t));
+  runtime rt(cfg);
+  const steady::time_point start = steady::now();
+  const failure& f = rt.run(strat, 0, body, true);
+  r.seconds = seconds_since(start);
+  r.executions = 1;
+  r.iterations = 1;
+  capture(r, rt, f);
+
+  failure expected;
+  if (t.failure) {
+    if (!parse_failure_kind(t.failure->kind, expected.kind)) {
+      throw std::invalid_argument(
+          fmt::format("trace failure kind \"{}\" is not one weft knows", t.failure->kind));
+    }
+    expected.message = t.failure->message;
+  }
+  if (f.kind == failure_kind::nondeterminism) return r;  // the divergence names its step
+  if (same_failure(f, expected)) {
+    // Reproduced: the report passes; keep the failure for display.
+    r.reproduced_from_trace = true;
+    r.failed = failure{};
+    return r;
+  }
+  r.failed.kind = failure_kind::nondeterminism;
+  r.failed.message =
+      fmt::format("replay diverged: the trace records {}, this run {}",
+                  expected ? fmt::format("{}: {}", to_string(expected.kind), expected.message)
+                           : std::string("a pass"),
+                  f ? fmt::format("failed with {}: {}", to_string(f.kind), f.message)
+                    : std::string("passed"));
+  return r;
+}
+
+report replay_file(const std::filesystem::path& file, const std::function<void()>& body,
+                   const runtime_config& config) {
+  const traces::trace t = traces::read_file(file);
+  report r = replay_trace(t, body, config);
+  r.trace_path = file;
+  return r;
+}
+
+std::string report::text(std::string_view replay_command) const {
+  std::string params_text;
+  for (const auto& [k, v] : params) {
+    if (k == "fault-per-mille") continue;
+    params_text += fmt::format(" {}={}", k, v);
+  }
+  if (ok()) {
+    const double rate = seconds > 0 ? static_cast<double>(executions) / seconds : 0.0;
+    return fmt::format("weft: PASS {}  strategy={}{} seed={}  {} executions in {:.3f} s ({:.0f}/s)\n",
+                       scenario, strategy, params_text, format_seed(seed), executions, seconds,
+                       rate);
+  }
+  std::string out = fmt::format("weft: FAIL {}  strategy={}{} seed={} execution {}/{}\n", scenario,
+                                strategy, params_text, format_seed(seed), failing_execution + 1,
+                                iterations);
+  out += fmt::format("  {:<12}{}: {}\n", "failure", to_string(failed.kind), failed.message);
+  const std::string name =
+      failed.thread < thread_names.size() && !thread_names[failed.thread].empty()
+          ? fmt::format(" \"{}\"", thread_names[failed.thread])
+          : std::string();
+  out += fmt::format("  {:<12}{}:{} in thread {}{}, step {} of {}\n", "at",
+                     failed.file.empty() ? "-" : failed.file, failed.line, failed.thread, name,
+                     failed.step, failing_steps);
+  if (!steps.empty()) {
+    std::string last;
+    const std::size_t from = steps.size() > 4 ? steps.size() - 4 : 0;
+    for (std::size_t i = from; i < steps.size(); ++i) {
+      if (!last.empty()) last += " | ";
+      last += step_text(steps[i]);
+    }
+    out += fmt::format("  {:<12}{}\n", "last steps", last);
+  }
+  out += fmt::format("  {:<12}execution seed {}\n", "seed", format_seed(failing_execution_seed));
+  if (!trace_path.empty()) {
+    out += fmt::format("  {:<12}{}\n", "trace", trace_path.string());
+    out += fmt::format("  {:<12}{}\n", "replay",
+                       replay_command.empty() ? fmt::format("weft replay {}", trace_path.string())
+                                              : std::string(replay_command));
+  } else if (!trace_error.empty()) {
+    out += fmt::format("  {:<12}not written: {}\n", "trace", trace_error);
+  }
+  if (strategy != "replay") {
+    out += fmt::format("  {:<12}re-run from seed: {}; replay of trace: {}\n", "determinism",
+                       reproduced_from_seed ? "same failure" : "DIFFERENT",
+                       reproduced_from_trace ? "same failure" : "not confirmed");
+  }
+  return out;
+}
+
+}  // namespace weft::sim

@@ -1,0 +1,255 @@
+#include <weft/sim/platform.hpp>
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace weft::sim {
+
+namespace detail {
+
+void outside_simulation(const char* what) {
+  throw std::logic_error(fmt::format(
+      "{} used outside a simulation: create it inside the body given to weft::sim::explore",
+      what));
+}
+
+void bad_order(runtime& r, const char* op, std::memory_order mo, const loc& where) {
+  r.fail(failure_kind::assertion,
+         fmt::format("invalid memory order {} for atomic {}", order_name(order_code(mo)), op),
+         where);
+}
+
+}  // namespace detail
+
+void check(bool condition, std::string_view message, const loc& where) {
+  if (condition) [[likely]] return;
+  runtime* r = runtime::active();
+  if (r == nullptr) detail::outside_simulation("weft::sim::check");
+  r->fail(failure_kind::assertion, std::string(message), where);
+}
+
+void platform::assert_failed(const char* expr, const char* message, loc where) {
+  runtime* r = runtime::active();
+  if (r == nullptr) {
+    std::fprintf(stderr, "weft: assertion failed: %s (%s)\n  at %s:%u\n", message, expr,
+                 where.file_name(), static_cast<unsigned>(where.line()));
+    std::abort();
+  }
+  r->fail(failure_kind::assertion, fmt::format("{} ({})", message, expr), where);
+  throw execution_aborted{};
+}
+
+// ----- mutex -----
+
+std::uint32_t mutex::prepare(runtime& r) {
+  if (r.fresh(header_)) owner_ = runtime::no_thread;
+  return r.object_id(header_);
+}
+
+void mutex::acquire_blocking(runtime& r, std::uint32_t id, const loc& where) {
+  while (owner_ != runtime::no_thread) {
+    if (r.aborting()) return;  // unwinding: never block
+    if (owner_ == r.current()) {
+      r.fail(failure_kind::deadlock,
+             fmt::format("mutex o{} locked twice by t{} (std::mutex is not recursive)", id,
+                         r.current()),
+             where);
+      return;
+    }
+    r.block(runtime::wait_reason::mutex, id, where, -1, owner_);
+  }
+  owner_ = r.current();
+  r.acquire(header_.sync);
+}
+
+void mutex::release(runtime& r, std::uint32_t id) {
+  owner_ = runtime::no_thread;
+  r.release_to(header_.sync);
+  r.wake_all(runtime::wait_reason::mutex, id);
+}
+
+void mutex::lock(const loc& where) {
+  runtime* r = runtime::active();
+  if (r == nullptr) return;
+  const std::uint32_t id = prepare(*r);
+  r->point(point_kind::mutex_lock, id, order_none, where);
+  acquire_blocking(*r, id, where);
+}
+
+bool mutex::try_lock(const loc& where) {
+  runtime* r = runtime::active();
+  if (r == nullptr) return true;
+  const std::uint32_t id = prepare(*r);
+  r->point(point_kind::mutex_try_lock, id, order_none, where);
+  if (owner_ != runtime::no_thread) return false;
+  owner_ = r->current();
+  r->acquire(header_.sync);
+  return true;
+}
+
+void mutex::unlock(const loc& where) {
+  runtime* r = runtime::active();
+  if (r == nullptr) return;
+  const std::uint32_t id = prepare(*r);
+  r->point(point_kind::mutex_unlock, id, order_none, where);
+  if (owner_ != r->current()) {
+    if (r->aborting()) return;
+    r->fail(failure_kind::assertion,
+            fmt::format("unlock of mutex o{} by t{}, which does not hold it", id, r->current()),
+            where);
+    return;
+  }
+  release(*r, id);
+}
+
+// ----- clock -----
+
+clock::time_point clock::now(const loc& where) {
+  runtime* r = runtime::active();
+  if (r == nullptr) return time_point{};
+  return time_point{duration{r->clock_read(where)}};
+}
+
+// ----- condition_variable -----
+
+void condition_variable::wait(std::unique_lock<mutex>& lock, const loc& where) {
+  static_cast<void>(wait_until_ns(lock, -1, where));
+}
+
+std::cv_status condition_variable::wait_until_ns(std::unique_lock<mutex>& lock,
+                                                 std::int64_t deadline_ns, const loc& where) {
+  runtime* r = runtime::active();
+  if (r == nullptr) detail::outside_simulation("weft::sim::condition_variable");
+  if (!lock.owns_lock()) {
+    r->fail(failure_kind::assertion, "condition_variable wait with a lock that is not held", where);
+    return std::cv_status::no_timeout;
+  }
+  const std::uint32_t id = r->object_id(header_);
+  const bool timed = deadline_ns >= 0;
+  const bool spurious =
+      r->value_point(timed ? point_kind::cv_wait_timed : point_kind::cv_wait, id, 2, true, where) != 0;
+  mutex& m = *lock.mutex();
+  const std::uint32_t mid = m.prepare(*r);
+  if (m.owner_ != r->current()) {
+    r->fail(failure_kind::assertion, "condition_variable wait: this thread does not hold the mutex",
+            where);
+    return std::cv_status::no_timeout;
+  }
+  m.release(*r, mid);
+  bool timed_out = false;
+  if (!spurious && !r->aborting()) {
+    if (timed && deadline_ns <= r->now_ns()) {
+      timed_out = true;
+    } else {
+      r->block(runtime::wait_reason::condition, id, where, deadline_ns);
+      timed_out = r->timed_out();
+    }
+  }
+  m.acquire_blocking(*r, mid, where);
+  return timed_out ? std::cv_status::timeout : std::cv_status::no_timeout;
+}
+
+void condition_variable::notify_one(const loc& where) {
+  runtime* r = runtime::active();
+  if (r == nullptr) return;
+  const std::uint32_t id = r->object_id(header_);
+  r->point(point_kind::cv_notify_one, id, order_none, where);
+  r->wake_one(runtime::wait_reason::condition, id);
+}
+
+void condition_variable::notify_all(const loc& where) {
+  runtime* r = runtime::active();
+  if (r == nullptr) return;
+  const std::uint32_t id = r->object_id(header_);
+  r->point(point_kind::cv_notify_all, id, order_none, where);
+  r->wake_all(runtime::wait_reason::condition, id);
+}
+
+// ----- thread -----
+
+thread& thread::operator=(thread&& other) noexcept {
+  if (joinable()) {
+    if (runtime* r = runtime::active()) r->detach_failure(id_, loc::current());
+  }
+  id_ = std::exchange(other.id_, runtime::no_thread);
+  return *this;
+}
+
+thread::~thread() {
+  if (!joinable()) return;
+  if (runtime* r = runtime::active(); r != nullptr && !r->aborting()) {
+    r->detach_failure(id_, loc::current());
+  }
+}
+
+void thread::join(const loc& where) {
+  runtime* r = runtime::active();
+  if (r == nullptr) detail::outside_simulation("weft::sim::thread::join");
+  if (!joinable()) {
+    r->fail(failure_kind::assertion, "join of a thread that is not joinable", where);
+    return;
+  }
+  const std::uint32_t t = id_;
+  id_ = runtime::no_thread;
+  r->join(t, where);
+}
+
+// ----- parker -----
+
+void parker::park(const loc& where) {
+  runtime* r = runtime::active();
+  if (r == nullptr) detail::outside_simulation("weft::sim::parker");
+  if (r->fresh(header_)) token_ = false;
+  const std::uint32_t id = r->object_id(header_);
+  r->point(point_kind::park, id, order_none, where);
+  if (!token_) {
+    if (r->aborting()) return;
+    r->block(runtime::wait_reason::park, id, where);
+  }
+  token_ = false;
+  r->acquire(header_.sync);
+}
+
+void parker::unpark(const loc& where) {
+  runtime* r = runtime::active();
+  if (r == nullptr) detail::outside_simulation("weft::sim::parker");
+  if (r->fresh(header_)) token_ = false;
+  const std::uint32_t id = r->object_id(header_);
+  r->point(point_kind::unpark, id, order_none, where);
+  token_ = true;
+  r->release_join(header_.sync);
+  r->wake_all(runtime::wait_reason::park, id);
+}
+
+// ----- free functions -----
+
+void yield(const loc& where) {
+  if (runtime* r = runtime::active()) r->point(point_kind::yield, 0, order_none, where);
+}
+
+void sleep_for(std::chrono::nanoseconds d, const loc& where) {
+  runtime* r = runtime::active();
+  if (r == nullptr) detail::outside_simulation("weft::sim::sleep_for");
+  r->sleep_ns(d.count(), where);
+}
+
+std::uint32_t this_thread_id() {
+  runtime* r = runtime::active();
+  if (r == nullptr) detail::outside_simulation("weft::sim::this_thread_id");
+  return r->current();
+}
+
+std::uint64_t random(std::uint64_t bound, const loc& where) {
+  runtime* r = runtime::active();
+  if (r == nullptr) detail::outside_simulation("weft::sim::random");
+  if (bound == 0) return 0;
+  return r->value_point(point_kind::random, 0, bound, false, where);
+}
+
+void atomic_thread_fence(std::memory_order mo, const loc& where) {
+  if (runtime* r = runtime::active()) r->fence(mo, where);
+}
+
+}  // namespace weft::sim
