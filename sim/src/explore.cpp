@@ -159,7 +159,7 @@ report explore_erased(const options& opts, const std::function<void()>& body) {
   }
   if (opts.verify_replay && r.failed.kind != failure_kind::nondeterminism) {
     const report replayed = replay_trace(to_trace(r, opts.runtime), body, opts.runtime);
-    r.reproduced_from_trace = replayed.ok();
+    r.reproduced_from_trace = replayed.reproduced_from_trace;
   }
   return r;
 }
@@ -241,9 +241,8 @@ report replay_trace(const traces::trace& t, const std::function<void()>& body,
   }
   if (f.kind == failure_kind::nondeterminism) return r;  // the divergence names its step
   if (same_failure(f, expected)) {
-    // Reproduced: the report passes; keep the failure for display.
+    // Reproduced: the report carries the recorded failure (or the recorded pass).
     r.reproduced_from_trace = true;
-    r.failed = failure{};
     return r;
   }
   r.failed.kind = failure_kind::nondeterminism;

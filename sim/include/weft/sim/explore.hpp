@@ -85,8 +85,9 @@ report explore(const options& opts, F&& body) {
   return explore_erased(opts, std::function<void()>(std::forward<F>(body)));
 }
 
-// Replays a trace against `body`: passes when the recorded failure (or recorded success) comes
-// back at the same point; fails with kind nondeterminism, naming the step, when it diverges.
+// Replays a trace against `body`. When the recorded outcome comes back (the same failure, or a
+// pass), reproduced_from_trace is true and `failed` is that outcome. When the program leaves the
+// trace, `failed` has kind nondeterminism and names the step.
 report replay_trace(const traces::trace& t, const std::function<void()>& body,
                     const runtime_config& config = {});
 // Reads and replays a trace file; throws weft::traces::parse_error for a malformed file.

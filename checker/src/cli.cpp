@@ -1,0 +1,279 @@
+#include <weft/checker/cli.hpp>
+
+#include <weft/checker/catalogue.hpp>
+#include <weft/sim/explore.hpp>
+#include <weft/traces/swimlane.hpp>
+#include <weft/traces/trace_io.hpp>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace weft::checker {
+namespace {
+
+struct explore_args {
+  std::vector<std::string> scenarios;
+  std::string strategy = "random";
+  std::uint32_t depth = 3;
+  std::uint64_t iterations = 0;  // 0: the default for the mode
+  std::string seed;
+  std::string time_limit;
+  std::string trace_dir = "weft-traces";
+  std::uint32_t fault_per_mille = 50;
+  std::uint64_t steps_max = 20000;
+};
+
+constexpr std::uint64_t default_iterations = 100'000;
+
+// "30", "30s", "500ms", "2m" -> seconds.
+double parse_duration(const std::string& text) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    throw std::invalid_argument(fmt::format("--time-limit: \"{}\" is not a duration", text));
+  }
+  const std::string unit = text.substr(used);
+  double scale = 1;
+  if (unit.empty() || unit == "s") {
+    scale = 1;
+  } else if (unit == "ms") {
+    scale = 1e-3;
+  } else if (unit == "m" || unit == "min") {
+    scale = 60;
+  } else {
+    throw std::invalid_argument(
+        fmt::format("--time-limit: unknown unit \"{}\" (use s, ms or m)", unit));
+  }
+  if (value < 0) throw std::invalid_argument("--time-limit must not be negative");
+  return value * scale;
+}
+
+sim::options make_options(const explore_args& a) {
+  sim::options o;
+  o.strategy.name = a.strategy;
+  o.strategy.depth = a.depth;
+  o.strategy.fault_per_mille = a.fault_per_mille;
+  o.iterations = a.iterations == 0 ? default_iterations : a.iterations;
+  if (!a.seed.empty()) o.seed = sim::parse_u64(a.seed, "--seed");
+  if (!a.time_limit.empty()) o.time_limit_s = parse_duration(a.time_limit);
+  o.trace_dir = a.trace_dir;
+  o.runtime.steps_max = a.steps_max;
+  // Validate the strategy settings now, as a usage error, not mid-run.
+  static_cast<void>(sim::make_strategy(o.strategy));
+  return o;
+}
+
+bool stderr_is_tty() { return ::isatty(STDERR_FILENO) == 1; }
+
+void attach_progress(sim::options& o, const std::string& label) {
+  if (!stderr_is_tty()) return;
+  o.on_progress = [label](const sim::progress& p) {
+    const double rate = p.seconds > 0 ? static_cast<double>(p.executions) / p.seconds : 0;
+    std::fprintf(stderr, "\r\033[K  %s  %llu/%llu executions  %.0f/s  0 failures", label.c_str(),
+                 static_cast<unsigned long long>(p.executions),
+                 static_cast<unsigned long long>(p.iterations), rate);
+    std::fflush(stderr);
+  };
+}
+
+void clear_progress() {
+  if (stderr_is_tty()) std::fprintf(stderr, "\r\033[K");
+}
+
+int cmd_list() {
+  std::size_t width = 0;
+  for (const scenario& s : catalogue()) width = std::max(width, s.name.size());
+  for (const scenario& s : catalogue()) {
+    std::cout << fmt::format("{:<{}}  {:<14}  {}\n", s.name, width,
+                             s.buggy ? fmt::format("bug:{}", sim::to_string(s.expected)) : "clean",
+                             s.summary);
+  }
+  return 0;
+}
+
+int explore_named(const explore_args& a) {
+  std::vector<const scenario*> chosen;
+  for (const std::string& name : a.scenarios) {
+    const scenario* s = find_scenario(name);
+    if (s == nullptr) {
+      std::cerr << fmt::format("weft: unknown scenario \"{}\" (weft list shows them)\n", name);
+      return exit_usage;
+    }
+    chosen.push_back(s);
+  }
+  int worst = 0;
+  for (const scenario* s : chosen) {
+    sim::options o = make_options(a);
+    o.scenario = std::string(s->name);
+    attach_progress(o, o.scenario);
+    const sim::report r = sim::explore(o, s->body);
+    clear_progress();
+    std::cout << r.text();
+    worst = std::max(worst, r.exit_code());
+  }
+  return worst;
+}
+
+// The demonstration: every scenario under random and pct, checked against its expectation.
+int explore_catalogue(const explore_args& a) {
+  const std::vector<std::string> strategies =
+      a.strategy == "random" && a.iterations == 0 ? std::vector<std::string>{"random", "pct"}
+                                                  : std::vector<std::string>{a.strategy};
+  std::cout << fmt::format("{:<30} {:<7} {:<16} {:<28} {:>10} {:>9}\n", "scenario", "strategy",
+                           "expected", "outcome", "executions", "time");
+  bool all_held = true;
+  std::vector<std::string> traces;
+  for (const scenario& s : catalogue()) {
+    for (const std::string& strategy : strategies) {
+      explore_args per = a;
+      per.strategy = strategy;
+      sim::options o = make_options(per);
+      o.scenario = std::string(s.name);
+      attach_progress(o, fmt::format("{} {}", s.name, strategy));
+      const sim::report r = sim::explore(o, s.body);
+      clear_progress();
+      const bool held = s.buggy ? r.failed.kind == s.expected : r.ok();
+      all_held = all_held && held;
+      const std::string expected =
+          s.buggy ? fmt::format("bug: {}", sim::to_string(s.expected)) : "clean";
+      const std::string outcome =
+          r.ok() ? "clean" : fmt::format("found {}", sim::to_string(r.failed.kind));
+      std::cout << fmt::format("{:<30} {:<7} {:<16} {:<28} {:>10} {:>8.3f}s\n", s.name, strategy,
+                               expected, outcome + (held ? "" : "  UNEXPECTED"), r.executions,
+                               r.seconds);
+      if (!r.trace_path.empty()) traces.push_back(r.trace_path.string());
+      if (!held && !r.ok()) std::cout << r.text();
+    }
+  }
+  if (!traces.empty()) {
+    std::cout << fmt::format("\n{} traces written; replay one with: weft replay {}\n",
+                             traces.size(), traces.front());
+  }
+  std::cout << (all_held ? "weft: every expectation held\n"
+                         : "weft: some expectations did NOT hold\n");
+  return all_held ? 0 : 1;
+}
+
+int cmd_replay(const std::string& file) {
+  traces::trace t;
+  try {
+    t = traces::read_file(file);
+  } catch (const traces::parse_error& e) {
+    std::cerr << "weft: " << e.what() << "\n";
+    return exit_usage;
+  }
+  const scenario* s = find_scenario(t.scenario);
+  if (s == nullptr) {
+    std::cerr << fmt::format(
+        "weft: {}: the trace is of scenario \"{}\", which this weft does not have built in "
+        "(replay a trace of your own test with WEFT_REPLAY=<file> in that test)\n",
+        file, t.scenario);
+    return exit_usage;
+  }
+  sim::report r;
+  try {
+    r = sim::replay_trace(t, s->body);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << fmt::format("weft: {}: {}\n", file, e.what());
+    return exit_usage;
+  }
+  if (r.failed.kind == sim::failure_kind::nondeterminism) {
+    std::cout << fmt::format("weft: REPLAY DIVERGED {}  {}\n  {}\n", t.scenario, file,
+                             r.failed.message);
+    return 3;
+  }
+  if (r.ok()) {
+    std::cout << fmt::format("weft: REPLAY {}: the recorded pass came back ({} steps)\n",
+                             t.scenario, r.failing_steps);
+    return 0;
+  }
+  std::cout << fmt::format(
+      "weft: REPLAY {}: reproduced {} at step {} of {}\n  {}\n  at {}:{} in thread {}\n",
+      t.scenario, sim::to_string(r.failed.kind), r.failed.step, r.failing_steps, r.failed.message,
+      r.failed.file.empty() ? "-" : r.failed.file, r.failed.line, r.failed.thread);
+  return r.exit_code();
+}
+
+int cmd_show(const std::string& file, std::size_t last) {
+  try {
+    std::cout << traces::render_swimlane(traces::read_file(file), last);
+  } catch (const traces::parse_error& e) {
+    std::cerr << "weft: " << e.what() << "\n";
+    return exit_usage;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"weft: deterministic exploration of concurrent code"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "weft 0.1.0");
+
+  auto* list = app.add_subcommand("list", "list the built-in scenarios");
+
+  explore_args ea;
+  auto* explore = app.add_subcommand(
+      "explore", "explore scenarios (all of them, as a demonstration, when none is named)");
+  explore->add_option("scenarios", ea.scenarios, "scenario names (see weft list)");
+  explore->add_option("--strategy", ea.strategy, "random or pct")
+      ->check(CLI::IsMember({"random", "pct"}));
+  explore->add_option("--depth", ea.depth, "pct: bug depth d (1-64)")->check(CLI::Range(1, 64));
+  explore->add_option("--iterations", ea.iterations, "executions per scenario (default 100000)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+  explore->add_option("--seed", ea.seed, "run seed, decimal or 0x-hex (default: random)");
+  explore->add_option("--time-limit", ea.time_limit, "stop each scenario after T (30s, 500ms, 2m)");
+  explore->add_option("--trace-dir", ea.trace_dir, "where failing traces go (default ./weft-traces)");
+  explore->add_option("--fault-per-mille", ea.fault_per_mille,
+                      "chance of a spurious wake-up or CAS failure (0-1000, default 50)")
+      ->check(CLI::Range(0, 1000));
+  explore->add_option("--steps-max", ea.steps_max, "livelock bound per execution (default 20000)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 32));
+
+  std::string replay_file;
+  auto* replay = app.add_subcommand("replay", "replay a trace file and check it reproduces");
+  replay->add_option("file", replay_file, "trace file")->required();
+
+  std::string show_file;
+  std::size_t show_last = 0;
+  auto* show = app.add_subcommand("show", "print a trace as per-thread swimlanes");
+  show->add_option("file", show_file, "trace file")->required();
+  show->add_option("--last", show_last, "show only the last N steps");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return exit_usage;
+  }
+
+  try {
+    if (*list) return cmd_list();
+    if (*explore) return ea.scenarios.empty() ? explore_catalogue(ea) : explore_named(ea);
+    if (*replay) return cmd_replay(replay_file);
+    if (*show) return cmd_show(show_file, show_last);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "weft: " << e.what() << "\n";
+    return exit_usage;
+  }
+  return exit_usage;
+}
+
+}  // namespace weft::checker
