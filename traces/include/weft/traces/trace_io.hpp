@@ -1,0 +1,83 @@
+// Reading and writing weft traces in the version 1 text format (see
+// traces/README.md for the format itself).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "weft/traces/trace.hpp"
+
+namespace weft::traces {
+
+// Hard limits; input beyond them is rejected with a parse_error instead of
+// being allocated, and to_text() refuses to write traces beyond them.
+inline constexpr std::size_t max_threads = std::size_t{1} << 16;
+inline constexpr std::size_t max_steps = std::size_t{1} << 26;
+inline constexpr std::size_t max_params = std::size_t{1} << 16;
+inline constexpr std::size_t max_line_length = std::size_t{1} << 20;  // bytes, without the line end
+
+// File name extension used by write_new_file().
+inline constexpr std::string_view file_extension = ".wtrace";
+
+// Error from parse() or read_file(): where (source and 1-based line, 0 for
+// problems not tied to a line such as I/O errors) and what went wrong.
+// what() is "<source>:<line>: <problem>", or "<source>: <problem>" for line 0.
+struct parse_error : std::runtime_error {
+  parse_error(std::string source_name, std::size_t line_number, std::string problem_text);
+
+  std::string source;
+  std::size_t line;
+  std::string problem;
+};
+
+// The trace as version 1 text. Throws std::invalid_argument (see validate())
+// if the trace breaks a rule of the format, or if a line would exceed
+// max_line_length, so that everything written can be read back.
+std::string to_text(const trace& t);
+
+// Throws std::invalid_argument naming the first broken rule: thread ids not
+// 0..n-1 in order, step indices not 0..n-1, a step or the failure naming an
+// undeclared thread, a kind, failure kind or param key that is not a token
+// [a-z0-9._-]+, an unknown memory order, duplicate param keys, or more
+// threads, steps or params than the limits above.
+void validate(const trace& t);
+
+// Parses version 1 text. Throws parse_error for anything malformed; never
+// crashes, hangs or allocates without bound on hostile input.
+trace parse(std::string_view text, std::string_view source_name = "<memory>");
+
+// Reads and parses a file. Throws parse_error; I/O problems (missing file,
+// unreadable, a directory) have line 0 and name the path.
+trace read_file(const std::filesystem::path& path);
+
+// "<scenario>-<strategy>-seed<16 hex digits>-e<execution>", from the "seed"
+// and "execution" params (decimal or 0x-hex). A param that is absent or not a
+// number appears as "none" or as its text. Not yet sanitised for use as a
+// file name; write_new_file() does that.
+std::string file_base_name(const trace& t);
+
+// Writes the trace to a new file in dir (created if needed) named
+// "<base_name>.wtrace", or "<base_name>-1.wtrace", "-2", ... if that exists;
+// never overwrites (O_CREAT|O_EXCL), so racing writers each get their own
+// file. Characters of base_name outside [A-Za-z0-9._-] become '_'. Returns
+// the path written. Throws std::invalid_argument (as to_text()) or
+// std::filesystem::filesystem_error.
+std::filesystem::path write_new_file(const std::filesystem::path& dir, std::string_view base_name,
+                                     const trace& t);
+
+// A number as written in values and params: decimal, or hex with a 0x/0X
+// prefix; no sign, no surrounding space, no junk, no overflow.
+std::optional<std::uint64_t> parse_number(std::string_view text);
+
+// True if text matches [a-z0-9._-]+ (step kinds, failure kinds, param keys).
+bool is_token(std::string_view text);
+
+// True if text is "-" or one of relaxed, consume, acquire, release, acq_rel, seq_cst.
+bool is_memory_order(std::string_view text);
+
+}  // namespace weft::traces
