@@ -43,12 +43,7 @@ void platform::assert_failed(const char* expr, const char* message, loc where) {
 
 // ----- mutex -----
 
-std::uint32_t mutex::prepare(runtime& r) {
-  if (r.fresh(header_)) owner_ = runtime::no_thread;
-  return r.object_id(header_);
-}
-
-void mutex::acquire_blocking(runtime& r, std::uint32_t id, const loc& where) {
+void mutex::wait_for_owner(runtime& r, std::uint32_t id, const loc& where) {
   while (owner_ != runtime::no_thread) {
     if (r.aborting()) return;  // unwinding: never block
     if (owner_ == r.current()) {
@@ -58,24 +53,17 @@ void mutex::acquire_blocking(runtime& r, std::uint32_t id, const loc& where) {
              where);
       return;
     }
+    ++waiters_;
     r.block(runtime::wait_reason::mutex, id, where, -1, owner_);
+    --waiters_;
   }
-  owner_ = r.current();
-  r.acquire(header_.sync);
 }
 
-void mutex::release(runtime& r, std::uint32_t id) {
-  owner_ = runtime::no_thread;
-  r.release_to(header_.sync);
-  r.wake_all(runtime::wait_reason::mutex, id);
-}
-
-void mutex::lock(const loc& where) {
-  runtime* r = runtime::active();
-  if (r == nullptr) return;
-  const std::uint32_t id = prepare(*r);
-  r->point(point_kind::mutex_lock, id, order_none, where);
-  acquire_blocking(*r, id, where);
+void mutex::bad_unlock(runtime& r, std::uint32_t id, const loc& where) {
+  if (r.aborting()) return;
+  r.fail(failure_kind::assertion,
+         fmt::format("unlock of mutex o{} by t{}, which does not hold it", id, r.current()),
+         where);
 }
 
 bool mutex::try_lock(const loc& where) {
@@ -87,21 +75,6 @@ bool mutex::try_lock(const loc& where) {
   owner_ = r->current();
   r->acquire(header_.sync);
   return true;
-}
-
-void mutex::unlock(const loc& where) {
-  runtime* r = runtime::active();
-  if (r == nullptr) return;
-  const std::uint32_t id = prepare(*r);
-  r->point(point_kind::mutex_unlock, id, order_none, where);
-  if (owner_ != r->current()) {
-    if (r->aborting()) return;
-    r->fail(failure_kind::assertion,
-            fmt::format("unlock of mutex o{} by t{}, which does not hold it", id, r->current()),
-            where);
-    return;
-  }
-  release(*r, id);
 }
 
 // ----- clock -----

@@ -1,5 +1,6 @@
 #include <weft/sim/runtime.hpp>
 
+#include <boost/context/fixedsize_stack.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,6 +10,8 @@
 #if defined(WEFT_ASAN_FIBERS)
 #include <sanitizer/common_interface_defs.h>
 #endif
+
+#include <cxxabi.h>
 #if defined(WEFT_TSAN_FIBERS)
 #include <sanitizer/tsan_interface.h>
 #endif
@@ -16,23 +19,15 @@
 namespace weft::sim {
 namespace {
 
-thread_local runtime* active_runtime = nullptr;
+namespace bcd = boost::context::detail;
 
-// A fixed-size stack that reports where it lives, so sanitizers can be told about switches.
-struct reporting_stack {
-  std::size_t size;
-  void** bottom_out;
-  std::size_t* size_out;
-  boost::context::stack_context allocate() {
-    boost::context::fixedsize_stack alloc(size);
-    boost::context::stack_context sc = alloc.allocate();
-    *bottom_out = static_cast<char*>(sc.sp) - sc.size;
-    *size_out = sc.size;
-    return sc;
-  }
-  void deallocate(boost::context::stack_context& sc) noexcept {
-    boost::context::fixedsize_stack(size).deallocate(sc);
-  }
+// The C++ runtime keeps, per OS thread, the stack of exceptions being handled and the count of
+// uncaught ones. Fibers share the OS thread, so each fiber gets its own copy, swapped on every
+// switch: a fiber suspended inside a catch handler, or while unwinding, then cannot disturb
+// another (and std::uncaught_exceptions() answers for the calling fiber).
+struct eh_globals {
+  void* caught_exceptions;
+  unsigned int uncaught_exceptions;
 };
 
 std::string thread_label(std::uint32_t t, const char* name) {
@@ -45,18 +40,7 @@ std::string where_text(const std::source_location& where) {
   return fmt::format("{}:{}", where.file_name(), where.line());
 }
 
-bool is_acquire(std::memory_order mo) noexcept {
-  return mo == std::memory_order_acquire || mo == std::memory_order_consume ||
-         mo == std::memory_order_acq_rel || mo == std::memory_order_seq_cst;
-}
-bool is_release(std::memory_order mo) noexcept {
-  return mo == std::memory_order_release || mo == std::memory_order_acq_rel ||
-         mo == std::memory_order_seq_cst;
-}
-
 }  // namespace
-
-runtime* runtime::active() noexcept { return active_runtime; }
 
 runtime::runtime(runtime_config config) : config_(config) {
 #if defined(WEFT_ASAN_FIBERS) || defined(WEFT_TSAN_FIBERS)
@@ -72,26 +56,19 @@ runtime::runtime(runtime_config config) : config_(config) {
 }
 
 runtime::~runtime() {
-  // Let every parked fiber return from fiber_main so its stack is released through our own
-  // (sanitizer-annotated) switch rather than a forced unwind.
-  runtime* previous = active_runtime;
-  active_runtime = this;
-  terminating_ = true;
-  aborting_ = false;
-  for (std::uint32_t t = 0; t < max_threads; ++t) {
-    if (slots_[t].has_fiber && slots_[t].context) {
-      current_ = host;  // the previous fiber terminated instead of switching back
-      switch_to(t);
+  // Every fiber is parked between executions, holding no live objects on its stack (see
+  // fiber_main), so its stack is released without resuming it.
+  for (slot& s : slots_) {
+    if (!s.has_fiber) continue;
+    boost::context::fixedsize_stack(config_.stack_size).deallocate(s.stack);
 #if defined(WEFT_TSAN_FIBERS)
-      __tsan_destroy_fiber(slots_[t].tsan_fiber);
+    __tsan_destroy_fiber(s.tsan_fiber);
 #endif
-    }
   }
-  active_runtime = previous;
 }
 
 const failure& runtime::run_prepared(strategy& strat, std::uint64_t execution_seed, bool record) {
-  if (active_runtime != nullptr) {
+  if (active_ != nullptr) {
     throw std::logic_error("weft: a simulation cannot be started from inside a simulated thread");
   }
   strategy_ = &strat;
@@ -102,9 +79,10 @@ const failure& runtime::run_prepared(strategy& strat, std::uint64_t execution_se
   next_object_ = 1;
   record_ = record;
   verify_ = strat.sees_every_step();
+  uniform_ = verify_ ? nullptr : strat.uniform_picker();
   aborting_ = false;
-  failure_ = failure{};
-  steps_.clear();
+  if (failure_) failure_ = failure{};
+  if (!steps_.empty()) steps_.clear();
   for (std::uint32_t t = 0; t < n_threads_; ++t) slots_[t].state = thread_state::free;
   n_threads_ = 1;
   slot& main = slots_[0];
@@ -115,18 +93,19 @@ const failure& runtime::run_prepared(strategy& strat, std::uint64_t execution_se
   main.clock.c[0] = 1;
   main.acquire_fence.clear();
   main.release_fence.clear();
-  std::snprintf(main.name, sizeof main.name, "%s", "main");
+  main.name = "main";
   runnable_[0] = 0;
   n_runnable_ = 1;
   strat.begin_execution(execution_seed);
   strat.on_spawn(0);
   ensure_fiber(0);
 
-  active_runtime = this;
+  active_ = this;
+  eh_globals_ = abi::__cxa_get_globals();  // per OS thread: fetched once per execution
   current_ = host;
   switch_to(0);
   if (aborting_) unwind_all();
-  active_runtime = nullptr;
+  active_ = nullptr;
 
   if (!failure_ && !strat.finished_cleanly(step_)) {
     failure_.kind = failure_kind::nondeterminism;
@@ -139,9 +118,10 @@ const failure& runtime::run_prepared(strategy& strat, std::uint64_t execution_se
 void runtime::ensure_fiber(std::uint32_t t) {
   slot& s = slots_[t];
   if (s.has_fiber) return;
-  s.context = boost::context::fiber(
-      std::allocator_arg, reporting_stack{config_.stack_size, &s.stack_bottom, &s.stack_size},
-      [this, t](boost::context::fiber&& caller) { return fiber_main(t, std::move(caller)); });
+  s.stack = boost::context::fixedsize_stack(config_.stack_size).allocate();
+  s.stack_bottom = static_cast<char*>(s.stack.sp) - s.stack.size;
+  s.stack_size = s.stack.size;
+  s.context = bcd::make_fcontext(s.stack.sp, s.stack.size, &runtime::fiber_entry);
   s.has_fiber = true;
 #if defined(WEFT_TSAN_FIBERS)
   s.tsan_fiber = __tsan_create_fiber(0);
@@ -163,52 +143,56 @@ void runtime::switch_to(std::uint32_t next) {
     __sanitizer_start_switch_fiber(&fake_stack, slots_[next].stack_bottom, slots_[next].stack_size);
   }
 #endif
-  boost::context::fiber previous = std::move(context_of(next)).resume();
+  auto* eh = static_cast<eh_globals*>(eh_globals_);
+  static_assert(sizeof(eh_globals) <= sizeof(eh_state));
+  std::memcpy(eh_of(self), eh, sizeof(eh_globals));
+  std::memcpy(eh, eh_of(next), sizeof(eh_globals));
+  // The first jump into a fresh fiber passes the runtime to fiber_entry; later ones ignore it.
+  const bcd::transfer_t back = bcd::jump_fcontext(context_of(next), this);
 #if defined(WEFT_ASAN_FIBERS)
   __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
 #endif
-  context_of(from_) = std::move(previous);
+  context_of(from_) = back.fctx;
 }
 
-boost::context::fiber runtime::fiber_main(std::uint32_t t, boost::context::fiber&& caller) {
+void runtime::fiber_entry(bcd::transfer_t transfer) {
+  runtime* self = static_cast<runtime*>(transfer.data);
 #if defined(WEFT_ASAN_FIBERS)
   {
     const void* bottom = nullptr;
     std::size_t size = 0;
     __sanitizer_finish_switch_fiber(nullptr, &bottom, &size);
-    if (from_ == host) {
-      host_stack_bottom_ = const_cast<void*>(bottom);
-      host_stack_size_ = size;
+    if (self->from_ == host) {
+      self->host_stack_bottom_ = const_cast<void*>(bottom);
+      self->host_stack_size_ = size;
     }
   }
 #endif
-  context_of(from_) = std::move(caller);
-  while (!terminating_) {
+  self->context_of(self->from_) = transfer.fctx;
+  self->fiber_main(self->current_);
+}
+
+// Runs thread bodies forever: between two bodies the fiber is parked in thread_exit, with no
+// live object on its stack, which is what lets the destructor free the stack without resuming.
+void runtime::fiber_main(std::uint32_t t) {
+  for (;;) {
     run_body(t);
+    bool aborted = false;
     try {
       thread_exit(t);
     } catch (const execution_aborted&) {
-      switch_to(host);
+      aborted = true;  // never switch inside a handler
     }
+    if (aborted) switch_to(host);
   }
-#if defined(WEFT_TSAN_FIBERS)
-  __tsan_switch_to_fiber(host_tsan_fiber_, 0);
-#endif
-#if defined(WEFT_ASAN_FIBERS)
-  __sanitizer_start_switch_fiber(nullptr, host_stack_bottom_, host_stack_size_);
-#endif
-  return std::move(host_context_);
 }
 
 void runtime::run_body(std::uint32_t t) {
-  if (terminating_) return;
   if (!aborting_) {
     try {
       slots_[t].body();
     } catch (const execution_aborted&) {
       // unwound on purpose
-    } catch (const boost::context::detail::forced_unwind&) {
-      throw;
     } catch (const std::exception& e) {
       note_failure(failure_kind::exception,
                    fmt::format("uncaught exception in {}: {}", thread_label(t, slots_[t].name),
@@ -228,7 +212,6 @@ void runtime::run_body(std::uint32_t t) {
 }
 
 void runtime::thread_exit(std::uint32_t t) {
-  if (terminating_) return;
   slot& self = slots_[t];
   self.state = thread_state::finished;
   remove_runnable(t);
@@ -238,6 +221,16 @@ void runtime::thread_exit(std::uint32_t t) {
   }
   wake_all(wait_reason::join, t);
   if (t == 0) {
+    check_leaks();
+    switch_to(host);
+    return;
+  }
+  point(point_kind::finish, 0, order_none, self.spawned_at, t);
+}
+
+// Nothing may stay alive on a fiber's stack while it is parked, so this has its own frame.
+void runtime::check_leaks() {
+  {
     std::string leaked;
     for (std::uint32_t i = 1; i < n_threads_; ++i) {
       if (slots_[i].state != thread_state::finished) {
@@ -250,10 +243,7 @@ void runtime::thread_exit(std::uint32_t t) {
                    "threads still running when the test body returned (join every thread):" + leaked,
                    slots_[0].spawned_at);
     }
-    switch_to(host);
-    return;
   }
-  point(point_kind::finish, 0, order_none, self.spawned_at, t);
 }
 
 void runtime::unwind_all() {
@@ -307,6 +297,8 @@ void runtime::decide(std::uint64_t s, point_kind kind, std::uint32_t object) {
   std::uint32_t next;
   if (n_runnable_ == 1 && !verify_) {
     next = runnable_[0];
+  } else if (uniform_ != nullptr) {
+    next = runnable_[uniform_->below(n_runnable_)];
   } else {
     const decision_context ctx{std::span<const std::uint8_t>(runnable_.data(), n_runnable_),
                                current_, s, kind, object};
@@ -487,28 +479,29 @@ std::uint32_t runtime::allocate_thread(const char* name, const std::source_locat
   child.release_fence.clear();
   child.spawned_at = where;
   child.blocked_at = where;
-  if (name != nullptr) {
-    std::snprintf(child.name, sizeof child.name, "%s", name);
-  } else {
-    child.name[0] = '\0';
-  }
+  child.name = name != nullptr ? name : "";
   ensure_fiber(t);
   return t;
 }
 
+// Spawning is not a scheduling point: the child can do nothing visible before the parent's
+// next point, where the strategy may choose it.
 void runtime::start_thread(std::uint32_t t, const std::source_location& where) {
+  static_cast<void>(where);
+  if (aborting_) abort_check();
   slots_[t].state = thread_state::runnable;
   make_runnable(t);
   ++slots_[current_].clock.c[current_];  // spawn releases the parent's history to the child
   strategy_->on_spawn(t);
-  point(point_kind::spawn, 0, order_none, where, t);
 }
 
 void runtime::join(std::uint32_t t, const std::source_location& where) {
   if (t >= n_threads_ || t == current_) {
     fail(failure_kind::assertion, fmt::format("join of t{}: not a joinable thread", t), where);
   }
-  point(point_kind::join, 0, order_none, where, t);
+  // Not a scheduling point: joining a running thread blocks (a decision), and joining a
+  // finished one observes nothing another thread could change.
+  if (aborting_) abort_check();
   while (slots_[t].state != thread_state::finished) {
     if (aborting_) return;
     block(wait_reason::join, t, where);
@@ -535,83 +528,25 @@ void runtime::sleep_ns(std::int64_t ns, const std::source_location& where) {
   block(wait_reason::sleep, 0, where, now_ns_ + ns);
 }
 
-void runtime::atomic_load_hb(object_header& h, std::memory_order mo) noexcept {
-  if (is_acquire(mo)) {
-    acquire(h.sync);
-  } else {
-    slots_[current_].acquire_fence.join(h.sync);
-  }
-}
-
-void runtime::atomic_store_hb(object_header& h, std::memory_order mo) noexcept {
-  if (is_release(mo)) {
-    release_to(h.sync);
-  } else {
-    // A relaxed store starts no release sequence, unless a release fence came before it.
-    h.sync = slots_[current_].release_fence;
-  }
-}
-
-void runtime::atomic_rmw_hb(object_header& h, std::memory_order mo) noexcept {
-  if (is_acquire(mo)) {
-    acquire(h.sync);
-  } else {
-    slots_[current_].acquire_fence.join(h.sync);
-  }
-  if (is_release(mo)) {
-    release_join(h.sync);
-  } else {
-    // A relaxed RMW continues the release sequence it reads from.
-    h.sync.join(slots_[current_].release_fence);
-  }
-}
-
 void runtime::fence(std::memory_order mo, const std::source_location& where) {
   point(point_kind::fence, 0, order_code(mo), where);
   slot& self = slots_[current_];
-  if (is_acquire(mo)) self.clock.join(self.acquire_fence);
+  if (is_acquire(mo)) self.clock.join(self.acquire_fence, n_threads_);
   if (is_release(mo)) {
     self.release_fence = self.clock;
     ++self.clock.c[current_];
   }
 }
 
-void runtime::var_read(var_header& v, const std::source_location& where) {
-  if (v.generation != generation_) {
-    v = var_header{};
-    v.generation = generation_;
-    v.id = next_object_++;
-  }
+void runtime::check_reads(var_header& v, const std::source_location& where) {
   const vclock& now = slots_[current_].clock;
-  if (v.write_thread != var_header::no_thread && v.write_thread != current_ &&
-      now.c[v.write_thread] < v.write_clock) {
-    race(v, false, false, v.write_thread, v.write_where, where);
-  }
-  v.read_clock[current_] = now.c[current_];
-  v.read_thread = current_;
-  v.read_where = where;
-}
-
-void runtime::var_write(var_header& v, const std::source_location& where) {
-  if (v.generation != generation_) {
-    v = var_header{};
-    v.generation = generation_;
-    v.id = next_object_++;
-  }
-  const vclock& now = slots_[current_].clock;
-  if (v.write_thread != var_header::no_thread && v.write_thread != current_ &&
-      now.c[v.write_thread] < v.write_clock) {
-    race(v, true, true, v.write_thread, v.write_where, where);
-  }
-  for (std::uint32_t t = 0; t < max_threads; ++t) {
-    if (t != current_ && v.read_clock[t] > now.c[t]) {
+  for (std::uint32_t others = v.read_mask & ~(1u << current_); others != 0;
+       others &= others - 1) {
+    const auto t = static_cast<std::uint32_t>(__builtin_ctz(others));
+    if (v.read_clock[t] > now.c[t]) {
       race(v, false, true, t, v.read_thread == t ? v.read_where : std::source_location{}, where);
     }
   }
-  v.write_thread = current_;
-  v.write_clock = now.c[current_];
-  v.write_where = where;
-  v.read_clock.fill(0);
 }
 
 void runtime::race(const var_header& v, bool write_write, bool current_writes,

@@ -42,7 +42,9 @@ std::uint64_t parse_param(const strategy_params& params, std::string_view key,
 // Uniform random walk: every runnable thread is equally likely at every decision.
 class random_strategy final : public strategy {
  public:
-  explicit random_strategy(std::uint32_t fault_per_mille) : fault_per_mille_(fault_per_mille) {}
+  explicit random_strategy(std::uint32_t fault_per_mille) : fault_per_mille_(fault_per_mille) {
+    uniform_ = &rng_;
+  }
   std::string_view name() const noexcept override { return "random"; }
   strategy_params params() const override {
     return {{"fault-per-mille", std::to_string(fault_per_mille_)}};

@@ -252,18 +252,57 @@ class mutex {
   mutex(const mutex&) = delete;
   mutex& operator=(const mutex&) = delete;
 
-  void lock(const loc& where = loc::current());
+  void lock(const loc& where = loc::current()) {
+    runtime* r = runtime::active();
+    if (r == nullptr) return;
+    const std::uint32_t id = prepare(*r);
+    r->point(point_kind::mutex_lock, id, order_none, where);
+    if (owner_ != runtime::no_thread) [[unlikely]] wait_for_owner(*r, id, where);
+    if (owner_ == runtime::no_thread) [[likely]] take(*r);
+  }
   bool try_lock(const loc& where = loc::current());
-  void unlock(const loc& where = loc::current());
+  // Unlocking is not a scheduling point: its only observers are threads blocked on this mutex,
+  // which cannot run before it anyway, and the unlocking thread's next operation is a point.
+  void unlock(const loc& where = loc::current()) {
+    runtime* r = runtime::active();
+    if (r == nullptr) return;
+    const std::uint32_t id = prepare(*r);
+    if (owner_ != r->current()) [[unlikely]] {
+      bad_unlock(*r, id, where);
+      return;
+    }
+    release(*r, id);
+  }
 
  private:
   friend class condition_variable;
-  std::uint32_t prepare(runtime& r);
-  void acquire_blocking(runtime& r, std::uint32_t id, const loc& where);
-  void release(runtime& r, std::uint32_t id);
+  std::uint32_t prepare(runtime& r) {
+    if (r.fresh(header_)) [[unlikely]] {
+      owner_ = runtime::no_thread;
+      waiters_ = 0;
+    }
+    return r.object_id(header_);
+  }
+  void take(runtime& r) {
+    owner_ = r.current();
+    r.acquire(header_.sync);
+  }
+  void acquire_blocking(runtime& r, std::uint32_t id, const loc& where) {
+    if (owner_ != runtime::no_thread) [[unlikely]] wait_for_owner(r, id, where);
+    if (owner_ == runtime::no_thread) [[likely]] take(r);
+  }
+  void release(runtime& r, std::uint32_t id) {
+    owner_ = runtime::no_thread;
+    r.release_to(header_.sync);
+    if (waiters_ != 0) [[unlikely]] r.wake_all(runtime::wait_reason::mutex, id);
+  }
+  // Blocks until the mutex is free (returns early, still held, only when unwinding).
+  void wait_for_owner(runtime& r, std::uint32_t id, const loc& where);
+  void bad_unlock(runtime& r, std::uint32_t id, const loc& where);
 
   object_header header_;
   std::uint32_t owner_ = runtime::no_thread;
+  std::uint32_t waiters_ = 0;  // threads blocked in lock(): unlock wakes them only if any
 };
 
 // sim::clock — virtual steady time. It starts at 0 in every execution and advances only when
@@ -330,7 +369,8 @@ class thread {
   explicit thread(F&& f, const loc& where = loc::current()) {
     start(nullptr, std::forward<F>(f), where);
   }
-  // A named thread: the name appears in reports, traces and swimlanes.
+  // A named thread: the name appears in reports, traces and swimlanes. `name` is not copied:
+  // pass a string literal (or storage that outlives the run).
   template <class F>
     requires std::invocable<std::decay_t<F>&>
   thread(const char* name, F&& f, const loc& where = loc::current()) {

@@ -1,7 +1,7 @@
 // weft/sim/runtime.hpp — the execution engine of the deterministic simulator.
 //
-// One runtime runs every simulated thread of an execution as a Boost.Context fiber on the
-// calling OS thread. Fibers and their stacks are created once per thread slot and kept alive
+// One runtime runs every simulated thread of an execution as a fiber on the calling OS thread,
+// switched with Boost.Context's fcontext primitives (one jump per switch). Fibers and their stacks are created once per thread slot and kept alive
 // across executions: each parks when its thread finishes and is handed the next body, so
 // starting an execution allocates nothing in steady state.
 //
@@ -23,7 +23,8 @@
 #include <weft/sim/point.hpp>
 #include <weft/sim/strategy.hpp>
 
-#include <boost/context/fiber.hpp>
+#include <boost/context/detail/fcontext.hpp>
+#include <boost/context/stack_context.hpp>
 
 #include <array>
 #include <cstddef>
@@ -46,6 +47,10 @@ struct vclock {
   void join(const vclock& other) noexcept {
     for (std::uint32_t i = 0; i < max_threads; ++i) c[i] = c[i] < other.c[i] ? other.c[i] : c[i];
   }
+  // Joins the first n entries only: entries of threads not yet spawned are zero everywhere.
+  void join(const vclock& other, std::uint32_t n) noexcept {
+    for (std::uint32_t i = 0; i < n; ++i) c[i] = c[i] < other.c[i] ? other.c[i] : c[i];
+  }
   void clear() noexcept { c.fill(0); }
 };
 
@@ -66,8 +71,9 @@ struct var_header {
   std::uint32_t write_clock = 0;
   std::source_location write_where{};
   std::uint32_t read_thread = no_thread;  // last reader, for the report
+  std::uint32_t read_mask = 0;            // threads with a read since the last write
   std::source_location read_where{};
-  std::array<std::uint32_t, max_threads> read_clock{};
+  std::array<std::uint32_t, max_threads> read_clock{};  // valid where read_mask has a bit
 };
 
 // Thrown inside a fiber to unwind it when its execution is aborted. Not an error: user code
@@ -153,7 +159,7 @@ class runtime {
   std::int64_t now_ns() const noexcept { return now_ns_; }
 
   // The runtime running on this OS thread, or nullptr outside an execution.
-  static runtime* active() noexcept;
+  static runtime* active() noexcept { return active_; }
 
   // ----- operations used by the platform types (platform.hpp) -----
   std::uint32_t current() const noexcept { return current_; }
@@ -186,7 +192,7 @@ class runtime {
                             bool fault, const std::source_location& where);
 
   // Happens-before bookkeeping.
-  void acquire(const vclock& from) noexcept { slots_[current_].clock.join(from); }
+  void acquire(const vclock& from) noexcept { slots_[current_].clock.join(from, n_threads_); }
   void release_to(vclock& to) noexcept {  // to = clock of current; then advance own epoch
     auto& self = slots_[current_];
     to = self.clock;
@@ -194,15 +200,69 @@ class runtime {
   }
   void release_join(vclock& to) noexcept {  // to |= clock of current (RMW in a release sequence)
     auto& self = slots_[current_];
-    to.join(self.clock);
+    to.join(self.clock, n_threads_);
     ++self.clock.c[current_];
   }
-  void atomic_load_hb(object_header& h, std::memory_order mo) noexcept;
-  void atomic_store_hb(object_header& h, std::memory_order mo) noexcept;
-  void atomic_rmw_hb(object_header& h, std::memory_order mo) noexcept;
+  static bool is_acquire(std::memory_order mo) noexcept {
+    return mo == std::memory_order_acquire || mo == std::memory_order_consume ||
+           mo == std::memory_order_acq_rel || mo == std::memory_order_seq_cst;
+  }
+  static bool is_release(std::memory_order mo) noexcept {
+    return mo == std::memory_order_release || mo == std::memory_order_acq_rel ||
+           mo == std::memory_order_seq_cst;
+  }
+  void atomic_load_hb(object_header& h, std::memory_order mo) noexcept {
+    slot& self = slots_[current_];
+    if (is_acquire(mo)) {
+      self.clock.join(h.sync, n_threads_);
+    } else {
+      self.acquire_fence.join(h.sync, n_threads_);  // for a later acquire fence
+    }
+  }
+  void atomic_store_hb(object_header& h, std::memory_order mo) noexcept {
+    if (is_release(mo)) {
+      release_to(h.sync);
+    } else {
+      // A relaxed store starts no release sequence, unless a release fence came before it.
+      h.sync = slots_[current_].release_fence;
+    }
+  }
+  void atomic_rmw_hb(object_header& h, std::memory_order mo) noexcept {
+    atomic_load_hb(h, mo);
+    if (is_release(mo)) {
+      release_join(h.sync);
+    } else {
+      // A relaxed RMW continues the release sequence it reads from.
+      h.sync.join(slots_[current_].release_fence, n_threads_);
+    }
+  }
   void fence(std::memory_order mo, const std::source_location& where);
-  void var_read(var_header& v, const std::source_location& where);
-  void var_write(var_header& v, const std::source_location& where);
+  // Race checks on plain data (FastTrack-style epochs): inline fast paths, reports out of line.
+  void var_read(var_header& v, const std::source_location& where) {
+    if (v.generation != generation_) [[unlikely]] reset_var(v);
+    const vclock& now = slots_[current_].clock;
+    if (v.write_thread != current_ && v.write_thread != var_header::no_thread &&
+        now.c[v.write_thread] < v.write_clock) [[unlikely]] {
+      race(v, false, false, v.write_thread, v.write_where, where);
+    }
+    v.read_clock[current_] = now.c[current_];
+    v.read_mask |= 1u << current_;
+    v.read_thread = current_;
+    v.read_where = where;
+  }
+  void var_write(var_header& v, const std::source_location& where) {
+    if (v.generation != generation_) [[unlikely]] reset_var(v);
+    const vclock& now = slots_[current_].clock;
+    if (v.write_thread != current_ && v.write_thread != var_header::no_thread &&
+        now.c[v.write_thread] < v.write_clock) [[unlikely]] {
+      race(v, true, true, v.write_thread, v.write_where, where);
+    }
+    if ((v.read_mask & ~(1u << current_)) != 0) [[unlikely]] check_reads(v, where);
+    v.write_thread = current_;
+    v.write_clock = now.c[current_];
+    v.write_where = where;
+    v.read_mask = 0;
+  }
 
   // Blocking: the current thread stops being runnable until wake(t) (or its deadline).
   // `owner` names the thread holding what is waited for (a mutex), for deadlock reports.
@@ -243,8 +303,13 @@ class runtime {
   std::string describe_wait(std::uint32_t t) const;
 
  private:
+  // Room for the C++ runtime's per-thread exception-handling globals of one fiber.
+  struct eh_state {
+    void* words[2];
+  };
   struct slot {
-    boost::context::fiber context;
+    boost::context::detail::fcontext_t context = nullptr;  // where the suspended fiber resumes
+    boost::context::stack_context stack{};
     detail::task body;
     thread_state state = thread_state::free;
     wait_reason reason = wait_reason::none;
@@ -260,10 +325,11 @@ class runtime {
     std::source_location spawned_at{};
     std::source_location blocked_at{};
     std::uint32_t wait_owner = no_thread;
-    char name[24] = {};
+    const char* name = "";  // a string literal or other storage that outlives the run
     void* stack_bottom = nullptr;  // for sanitizer fiber annotations
     std::size_t stack_size = 0;
     void* tsan_fiber = nullptr;
+    eh_state eh{};
   };
 
   const failure& run_prepared(strategy& strat, std::uint64_t execution_seed, bool record);
@@ -279,21 +345,37 @@ class runtime {
   bool advance_time() noexcept;
   [[noreturn]] void deadlock();
   void switch_to(std::uint32_t next);
-  boost::context::fiber& context_of(std::uint32_t t) noexcept {
+  boost::context::detail::fcontext_t& context_of(std::uint32_t t) noexcept {
     return t == host ? host_context_ : slots_[t].context;
   }
   void ensure_fiber(std::uint32_t t);
-  boost::context::fiber fiber_main(std::uint32_t t, boost::context::fiber&& caller);
+  static void fiber_entry(boost::context::detail::transfer_t transfer);
+  [[noreturn]] void fiber_main(std::uint32_t t);
   void run_body(std::uint32_t t);
+  void check_leaks();
+  void* eh_of(std::uint32_t t) noexcept { return t == host ? &host_eh_ : &slots_[t].eh; }
   void thread_exit(std::uint32_t t);
   void unwind_all();
+  void reset_var(var_header& v) noexcept {
+    v.generation = generation_;
+    v.id = next_object_++;
+    v.write_thread = var_header::no_thread;
+    v.write_clock = 0;
+    v.read_thread = var_header::no_thread;
+    v.read_mask = 0;
+  }
+  void check_reads(var_header& v, const std::source_location& where);
   void race(const var_header& v, bool write_write, bool current_writes, std::uint32_t other,
             const std::source_location& other_where, const std::source_location& where);
 
   runtime_config config_;
   strategy* strategy_ = nullptr;
+  rng* uniform_ = nullptr;  // the strategy's generator when it picks uniformly (see strategy.hpp)
   std::array<slot, max_threads> slots_;
-  boost::context::fiber host_context_;
+  boost::context::detail::fcontext_t host_context_ = nullptr;
+  eh_state host_eh_{};
+  void* eh_globals_ = nullptr;  // this OS thread's exception-handling globals
+  static inline thread_local runtime* active_ = nullptr;
   std::array<std::uint8_t, max_threads> runnable_{};
   std::uint32_t n_runnable_ = 0;
   std::uint32_t n_threads_ = 0;
@@ -307,7 +389,6 @@ class runtime {
   bool record_ = false;
   bool verify_ = false;
   bool aborting_ = false;
-  bool terminating_ = false;
   failure failure_;
   std::vector<step_record> steps_;
   void* host_stack_bottom_ = nullptr;

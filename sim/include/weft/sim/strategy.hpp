@@ -63,6 +63,14 @@ class strategy {
   virtual std::string divergence() const { return {}; }
   // For replay: called when the execution ends; returns false if recorded steps remain.
   virtual bool finished_cleanly(std::uint64_t steps) { static_cast<void>(steps); return true; }
+
+  // A strategy whose thread choice is "uniform over the runnable threads, drawn from this
+  // generator" returns it here; the simulator then draws inline, without a virtual call, and
+  // pick_thread is not called. nullptr (the default) means: call pick_thread.
+  class rng* uniform_picker() const noexcept { return uniform_; }
+
+ protected:
+  class rng* uniform_ = nullptr;
 };
 
 struct strategy_config {

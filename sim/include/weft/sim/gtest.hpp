@@ -1,0 +1,145 @@
+// weft/sim/gtest.hpp — GoogleTest integration for simulator tests.
+//
+//   TEST(MyQueue, NoLossUnderContention) {
+//     weft::sim::testing::check([] { /* body with sim::threads and checks */ });
+//   }
+//
+// check() explores the body (named after the running test) and, on failure, fails the test
+// with the report and one command line that reproduces exactly that failure. Environment
+// variables change a run without editing the test:
+//   WEFT_REPLAY=FILE        replay this trace file instead of exploring
+//   WEFT_SEED=S             run seed (decimal or 0x-hex)
+//   WEFT_EXECUTION=I        run only execution I of that seed
+//   WEFT_STRATEGY=random|pct, WEFT_DEPTH=D, WEFT_PCT_STEPS=K, WEFT_FAULT_PER_MILLE=P
+//   WEFT_ITERATIONS=N       executions to run
+//   WEFT_TRACE_DIR=DIR      where failing traces go (default ./weft-traces)
+//
+// expect_failure() is for tests that prove the checker has teeth: it expects the body to fail
+// with a given kind and message, and checks that the failure was reproduced from its seed and
+// from its trace file (Coyote's expected-error-plus-replay habit).
+#pragma once
+
+#include <weft/sim/explore.hpp>
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+namespace weft::sim::testing {
+
+namespace detail {
+
+inline const char* env(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr && value[0] != '\0' ? value : nullptr;
+}
+
+inline std::string current_test_name() {
+  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  if (info == nullptr) return "test";
+  return std::string(info->test_suite_name()) + "." + info->name();
+}
+
+inline std::string self_exe() {
+  char buffer[PATH_MAX];
+  const ssize_t n = ::readlink("/proc/self/exe", buffer, sizeof buffer - 1);
+  if (n <= 0) return "<test binary>";
+  return std::string(buffer, static_cast<std::size_t>(n));
+}
+
+inline std::string repro_command(const report& r) {
+  const std::string filter = " --gtest_filter=" + current_test_name();
+  std::string cmd;
+  if (!r.trace_path.empty()) {
+    cmd = "WEFT_REPLAY=" + r.trace_path.string() + " " + self_exe() + filter;
+  }
+  std::string by_seed = "WEFT_SEED=" + format_seed(r.seed) +
+                        " WEFT_EXECUTION=" + std::to_string(r.failing_execution) +
+                        " WEFT_STRATEGY=" + r.strategy;
+  for (const auto& [key, value] : r.params) {
+    if (key == "depth") by_seed += " WEFT_DEPTH=" + value;
+    if (key == "pct-steps") by_seed += " WEFT_PCT_STEPS=" + value;
+    if (key == "fault-per-mille") by_seed += " WEFT_FAULT_PER_MILLE=" + value;
+  }
+  by_seed += " " + self_exe() + filter;
+  if (cmd.empty()) return by_seed;
+  return cmd + "\n  " + std::string(12, ' ') + "or " + by_seed;
+}
+
+}  // namespace detail
+
+// Applies the WEFT_* environment variables to `base`; throws std::invalid_argument on bad ones.
+inline options from_env(options base) {
+  if (const char* v = detail::env("WEFT_SEED")) base.seed = parse_u64(v, "WEFT_SEED");
+  if (const char* v = detail::env("WEFT_EXECUTION")) {
+    base.execution = parse_u64(v, "WEFT_EXECUTION");
+  }
+  if (const char* v = detail::env("WEFT_STRATEGY")) base.strategy.name = v;
+  if (const char* v = detail::env("WEFT_DEPTH")) {
+    base.strategy.depth = static_cast<std::uint32_t>(parse_u64(v, "WEFT_DEPTH"));
+  }
+  if (const char* v = detail::env("WEFT_PCT_STEPS")) {
+    base.strategy.pct_steps = parse_u64(v, "WEFT_PCT_STEPS");
+  }
+  if (const char* v = detail::env("WEFT_FAULT_PER_MILLE")) {
+    base.strategy.fault_per_mille = static_cast<std::uint32_t>(parse_u64(v, "WEFT_FAULT_PER_MILLE"));
+  }
+  if (const char* v = detail::env("WEFT_ITERATIONS")) {
+    base.iterations = parse_u64(v, "WEFT_ITERATIONS");
+  }
+  if (const char* v = detail::env("WEFT_TRACE_DIR")) base.trace_dir = v;
+  return base;
+}
+
+// Explores `body` (or replays WEFT_REPLAY) and fails the current test with the report if any
+// execution fails. Returns the report.
+template <class F>
+report check(F&& body, options opts = {}) {
+  opts.scenario = detail::current_test_name();
+  const std::function<void()> fn(std::forward<F>(body));
+  report r;
+  if (const char* file = detail::env("WEFT_REPLAY")) {
+    r = replay_file(file, fn, opts.runtime);
+    if (!r.ok()) {
+      ADD_FAILURE() << "weft: replay of " << file << ": " << to_string(r.failed.kind) << ": "
+                    << r.failed.message;
+    }
+    return r;
+  }
+  r = explore(from_env(std::move(opts)), fn);
+  if (!r.ok()) ADD_FAILURE() << r.text(detail::repro_command(r));
+  return r;
+}
+
+// Expects `body` to fail with `kind` and a message containing `message_part`, and expects that
+// failure to come back both from its seed and from its trace file.
+template <class F>
+report expect_failure(F&& body, failure_kind kind, std::string_view message_part,
+                      options opts = {}) {
+  opts.scenario = detail::current_test_name();
+  const std::function<void()> fn(std::forward<F>(body));
+  report r = explore(from_env(std::move(opts)), fn);
+  EXPECT_EQ(to_string(r.failed.kind), to_string(kind))
+      << "weft did not find the expected bug in " << r.executions << " executions\n"
+      << r.text();
+  EXPECT_NE(r.failed.message.find(message_part), std::string::npos)
+      << "message: " << r.failed.message;
+  EXPECT_TRUE(r.reproduced_from_seed) << r.text();
+  EXPECT_TRUE(r.reproduced_from_trace) << r.text();
+  if (!r.trace_path.empty()) {
+    const report again = replay_file(r.trace_path, fn, opts.runtime);
+    EXPECT_TRUE(again.reproduced_from_trace) << again.failed.message;
+    EXPECT_EQ(again.failed.kind, r.failed.kind);
+    EXPECT_EQ(again.failed.message, r.failed.message);
+  } else {
+    ADD_FAILURE() << "no trace was written: " << r.trace_error;
+  }
+  return r;
+}
+
+}  // namespace weft::sim::testing
