@@ -89,6 +89,22 @@ void BM_ExecutionSetupEmpty(benchmark::State& state) {
 }
 BENCHMARK(BM_ExecutionSetupEmpty);
 
+// The same inside a batch: executions follow each other on the body's fiber.
+void BM_ExecutionSetupEmptyBatched(benchmark::State& state) {
+  sim::runtime rt;
+  auto strat = sim::make_strategy(sim::strategy_config{});
+  auto body = [] {};
+  std::uint64_t first = 0;
+  for (auto _ : state) {
+    rt.run_batch(*strat, 42, first, 1000, body);
+    first += 1000;
+  }
+  state.counters["ns_per_execution"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * 1000,
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_ExecutionSetupEmptyBatched);
+
 void BM_ExecutionSetupTwoThreads(benchmark::State& state) {
   sim::runtime rt;
   auto strat = sim::make_strategy(sim::strategy_config{});
@@ -181,11 +197,8 @@ double weft_rate(const std::function<void()>& body, std::uint64_t executions) {
   sim::runtime rt;
   auto strat = sim::make_strategy(sim::strategy_config{});
   const auto start = steady::now();
-  for (std::uint64_t i = 0; i < executions; ++i) {
-    if (rt.run(*strat, sim::execution_seed(42, i), body, false)) {
-      throw std::runtime_error("weft: benchmark scenario failed");
-    }
-  }
+  const auto batch = rt.run_batch(*strat, 42, 0, executions, body);
+  if (batch.failed_at != executions) throw std::runtime_error("weft: benchmark scenario failed");
   return static_cast<double>(executions) /
          std::chrono::duration<double>(steady::now() - start).count();
 }
@@ -220,10 +233,27 @@ void BM_WeftMutexCounter_2x3(benchmark::State& state) {
   sim::runtime rt;
   auto strat = sim::make_strategy(sim::strategy_config{});
   std::function<void()> body = weft_mutex_counter<2, 3>;
-  std::uint64_t seed = 0;
-  for (auto _ : state) rt.run(*strat, ++seed, body, false);
+  std::uint64_t first = 0;
+  for (auto _ : state) {
+    rt.run_batch(*strat, 42, first, 1000, body);
+    first += 1000;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 1000);
 }
 BENCHMARK(BM_WeftMutexCounter_2x3);
+
+void BM_WeftBoundedBuffer_2p2m_cap2(benchmark::State& state) {
+  sim::runtime rt;
+  auto strat = sim::make_strategy(sim::strategy_config{});
+  std::function<void()> body = weft_bounded_buffer<2, 2, 2>;
+  std::uint64_t first = 0;
+  for (auto _ : state) {
+    rt.run_batch(*strat, 42, first, 1000, body);
+    first += 1000;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 1000);
+}
+BENCHMARK(BM_WeftBoundedBuffer_2p2m_cap2);
 
 void BM_VsRelacy_MutexCounter_2x3(benchmark::State& state) {
   compare(state, weft_mutex_counter<2, 3>,

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <random>
 #include <stdexcept>
@@ -110,15 +111,19 @@ report explore_erased(const options& opts, const std::function<void()>& body) {
   const steady::time_point start = steady::now();
   steady::time_point next_progress = start + std::chrono::milliseconds(100);
 
-  for (std::uint64_t i = first; i < last; ++i) {
-    const std::uint64_t seed_i = execution_seed(r.seed, i);
-    const failure& f = rt.run(*strat, seed_i, body, false);
-    ++r.executions;
-    if (f) {
+  // Batches keep the progress line and the time limit responsive without a check per execution.
+  constexpr std::uint64_t batch = 256;
+  for (std::uint64_t i = first; i < last;) {
+    const std::uint64_t count = std::min(batch, last - i);
+    const runtime::batch_result b = rt.run_batch(*strat, r.seed, i, count, body);
+    r.executions += b.executed;
+    if (b.failed_at < i + count) {
+      const std::uint64_t failed_at = b.failed_at;
+      const std::uint64_t seed_i = execution_seed(r.seed, failed_at);
       r.params = strat->params();
-      r.failing_execution = i;
+      r.failing_execution = failed_at;
       r.failing_execution_seed = seed_i;
-      const failure first_failure = f;
+      const failure first_failure = rt.last_failure();
       // Reproduce from (strategy, params, seed) alone, recording every step this time.
       std::unique_ptr<strategy> again = make_strategy(r.strategy, r.params);
       const failure& second = rt.run(*again, seed_i, body, true);
@@ -128,22 +133,20 @@ report explore_erased(const options& opts, const std::function<void()>& body) {
         r.failed.kind = failure_kind::nondeterminism;
         r.failed.message = fmt::format(
             "nondeterminism: execution {} failed ({}: {}) but its re-run from the same seed {}",
-            i, to_string(first_failure.kind), first_failure.message,
+            failed_at, to_string(first_failure.kind), first_failure.message,
             second ? fmt::format("failed differently ({}: {})", to_string(second.kind),
                                  second.message)
                    : std::string("passed"));
       }
       break;
     }
-    strat->end_execution(rt.step_count());
-    if ((r.executions & 255) == 0) {
-      const steady::time_point now = steady::now();
-      if (opts.on_progress && now >= next_progress) {
-        next_progress = now + std::chrono::milliseconds(100);
-        opts.on_progress(progress{r.executions, r.iterations, seconds_since(start)});
-      }
-      if (opts.time_limit_s > 0 && seconds_since(start) >= opts.time_limit_s) break;
+    i += count;
+    const steady::time_point now = steady::now();
+    if (opts.on_progress && now >= next_progress) {
+      next_progress = now + std::chrono::milliseconds(100);
+      opts.on_progress(progress{r.executions, r.iterations, seconds_since(start)});
     }
+    if (opts.time_limit_s > 0 && seconds_since(start) >= opts.time_limit_s) break;
   }
   r.seconds = seconds_since(start);
   if (r.ok()) return r;

@@ -72,8 +72,7 @@ bool mutex::try_lock(const loc& where) {
   const std::uint32_t id = prepare(*r);
   r->point(point_kind::mutex_try_lock, id, order_none, where);
   if (owner_ != runtime::no_thread) return false;
-  owner_ = r->current();
-  r->acquire(header_.sync);
+  take(*r);
   return true;
 }
 
@@ -99,10 +98,13 @@ std::cv_status condition_variable::wait_until_ns(std::unique_lock<mutex>& lock,
     r->fail(failure_kind::assertion, "condition_variable wait with a lock that is not held", where);
     return std::cv_status::no_timeout;
   }
+  prepare(*r);
   const std::uint32_t id = r->object_id(header_);
   const bool timed = deadline_ns >= 0;
-  const bool spurious =
-      r->value_point(timed ? point_kind::cv_wait_timed : point_kind::cv_wait, id, 2, true, where) != 0;
+  // Not a scheduling point by itself: the wait only releases the mutex (visible to blocked
+  // lockers alone) and blocks, which is a decision. The step records the fault draw.
+  const bool spurious = r->value_point(timed ? point_kind::cv_wait_timed : point_kind::cv_wait,
+                                       id, 2, true, where, false) != 0;
   mutex& m = *lock.mutex();
   const std::uint32_t mid = m.prepare(*r);
   if (m.owner_ != r->current()) {
@@ -112,11 +114,18 @@ std::cv_status condition_variable::wait_until_ns(std::unique_lock<mutex>& lock,
   }
   m.release(*r, mid);
   bool timed_out = false;
-  if (!spurious && !r->aborting()) {
+  if (spurious) {
+    // A spurious wake-up: the thread is runnable again at once, and others may take the mutex
+    // before it re-acquires it.
+    r->point(point_kind::yield, id, order_none, where);
+  } else if (!r->aborting()) {
     if (timed && deadline_ns <= r->now_ns()) {
       timed_out = true;
     } else {
+      waited_with_ = &m;
+      ++waiters_;
       r->block(runtime::wait_reason::condition, id, where, deadline_ns);
+      --waiters_;
       timed_out = r->timed_out();
     }
   }
@@ -124,20 +133,29 @@ std::cv_status condition_variable::wait_until_ns(std::unique_lock<mutex>& lock,
   return timed_out ? std::cv_status::timeout : std::cv_status::no_timeout;
 }
 
+// A notify is a scheduling point unless the notifier holds the mutex that waiters use: then
+// no thread can be between checking its predicate and waiting, and the notify's order against
+// every waiter is already fixed by that mutex.
 void condition_variable::notify_one(const loc& where) {
   runtime* r = runtime::active();
   if (r == nullptr) return;
+  prepare(*r);
   const std::uint32_t id = r->object_id(header_);
-  r->point(point_kind::cv_notify_one, id, order_none, where);
-  r->wake_one(runtime::wait_reason::condition, id);
+  if (waited_with_ == nullptr || !waited_with_->held_by(r->current())) {
+    r->point(point_kind::cv_notify_one, id, order_none, where);
+  }
+  if (waiters_ != 0) r->wake_one(runtime::wait_reason::condition, id);
 }
 
 void condition_variable::notify_all(const loc& where) {
   runtime* r = runtime::active();
   if (r == nullptr) return;
+  prepare(*r);
   const std::uint32_t id = r->object_id(header_);
-  r->point(point_kind::cv_notify_all, id, order_none, where);
-  r->wake_all(runtime::wait_reason::condition, id);
+  if (waited_with_ == nullptr || !waited_with_->held_by(r->current())) {
+    r->point(point_kind::cv_notify_all, id, order_none, where);
+  }
+  if (waiters_ != 0) r->wake_all(runtime::wait_reason::condition, id);
 }
 
 // ----- thread -----
@@ -218,7 +236,8 @@ std::uint64_t random(std::uint64_t bound, const loc& where) {
   runtime* r = runtime::active();
   if (r == nullptr) detail::outside_simulation("weft::sim::random");
   if (bound == 0) return 0;
-  return r->value_point(point_kind::random, 0, bound, false, where);
+  // A recorded value, not a scheduling point: drawing it is invisible to other threads.
+  return r->value_point(point_kind::random, 0, bound, false, where, false);
 }
 
 void atomic_thread_fence(std::memory_order mo, const loc& where) {

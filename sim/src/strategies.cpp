@@ -44,6 +44,7 @@ class random_strategy final : public strategy {
  public:
   explicit random_strategy(std::uint32_t fault_per_mille) : fault_per_mille_(fault_per_mille) {
     uniform_ = &rng_;
+    uniform_fault_per_mille_ = fault_per_mille;
   }
   std::string_view name() const noexcept override { return "random"; }
   strategy_params params() const override {

@@ -279,19 +279,23 @@ class mutex {
   std::uint32_t prepare(runtime& r) {
     if (r.fresh(header_)) [[unlikely]] {
       owner_ = runtime::no_thread;
+      releaser_ = runtime::no_thread;
       waiters_ = 0;
     }
     return r.object_id(header_);
   }
   void take(runtime& r) {
     owner_ = r.current();
-    r.acquire(header_.sync);
+    // The last unlock's clock is a copy of the releaser's own clock: a thread re-taking a mutex
+    // it released itself already knows all of it, and clocks only grow.
+    if (releaser_ != owner_) r.acquire(header_.sync);
   }
   void acquire_blocking(runtime& r, std::uint32_t id, const loc& where) {
     if (owner_ != runtime::no_thread) [[unlikely]] wait_for_owner(r, id, where);
     if (owner_ == runtime::no_thread) [[likely]] take(r);
   }
   void release(runtime& r, std::uint32_t id) {
+    releaser_ = owner_;
     owner_ = runtime::no_thread;
     r.release_to(header_.sync);
     if (waiters_ != 0) [[unlikely]] r.wake_all(runtime::wait_reason::mutex, id);
@@ -300,8 +304,10 @@ class mutex {
   void wait_for_owner(runtime& r, std::uint32_t id, const loc& where);
   void bad_unlock(runtime& r, std::uint32_t id, const loc& where);
 
+  bool held_by(std::uint32_t t) const noexcept { return owner_ == t; }
   object_header header_;
   std::uint32_t owner_ = runtime::no_thread;
+  std::uint32_t releaser_ = runtime::no_thread;  // who unlocked last (header_.sync is its clock)
   std::uint32_t waiters_ = 0;  // threads blocked in lock(): unlock wakes them only if any
 };
 
@@ -356,7 +362,15 @@ class condition_variable {
  private:
   std::cv_status wait_until_ns(std::unique_lock<mutex>& lock, std::int64_t deadline_ns,
                                const loc& where);
+  void prepare(runtime& r) noexcept {
+    if (r.fresh(header_)) {
+      waited_with_ = nullptr;
+      waiters_ = 0;
+    }
+  }
   object_header header_;
+  const mutex* waited_with_ = nullptr;  // the mutex of the latest wait
+  std::uint32_t waiters_ = 0;           // threads blocked in a wait
 };
 
 // sim::thread — a simulated thread (a fiber). Must be joined before it is destroyed, as with

@@ -41,15 +41,23 @@
 
 namespace weft::sim {
 
-// Vector clock over the thread slots of one execution.
+// Vector clock over the thread slots of one execution. Entries stay below 2^31 (an execution
+// is bounded by steps_max), so lanes compare as signed 32-bit integers, four at a time.
 struct vclock {
-  std::array<std::uint32_t, max_threads> c{};
-  void join(const vclock& other) noexcept {
-    for (std::uint32_t i = 0; i < max_threads; ++i) c[i] = c[i] < other.c[i] ? other.c[i] : c[i];
-  }
-  // Joins the first n entries only: entries of threads not yet spawned are zero everywhere.
+  static_assert(max_threads % 4 == 0);
+  alignas(16) std::array<std::uint32_t, max_threads> c{};
+  void join(const vclock& other) noexcept { join(other, max_threads); }
+  // Joins the first n entries (rounded up to 4): entries of threads not yet spawned are zero.
   void join(const vclock& other, std::uint32_t n) noexcept {
-    for (std::uint32_t i = 0; i < n; ++i) c[i] = c[i] < other.c[i] ? other.c[i] : c[i];
+    using lanes = std::int32_t __attribute__((vector_size(16)));
+    for (std::uint32_t i = 0; i < n; i += 4) {
+      lanes a;
+      lanes b;
+      std::memcpy(&a, &c[i], sizeof a);
+      std::memcpy(&b, &other.c[i], sizeof b);
+      const lanes m = a > b ? a : b;
+      std::memcpy(&c[i], &m, sizeof m);
+    }
   }
   void clear() noexcept { c.fill(0); }
 };
@@ -144,13 +152,30 @@ class runtime {
   runtime& operator=(const runtime&) = delete;
   ~runtime();
 
-  // Runs `body` once as thread 0. `record` keeps every step (for traces); otherwise only the
-  // choices are made. Returns the failure of this execution (kind none if it passed).
+  // Runs `body` once as thread 0 with the given execution seed. `record` keeps every step (for
+  // traces); otherwise only the choices are made. Returns the failure of this execution (kind
+  // none if it passed). Calls strat.end_execution if it passed.
   template <class F>
   const failure& run(strategy& strat, std::uint64_t execution_seed, F& body, bool record) {
     slots_[0].body.emplace([&body] { body(); });
     return run_prepared(strat, execution_seed, record);
   }
+
+  // Runs executions first, first+1, ... of a run with seed `run_seed` (execution i uses
+  // execution_seed(run_seed, i)) until one fails or `count` have run. Executions follow each
+  // other on the body's own fiber, without a round trip to the caller's stack. Calls
+  // strat.end_execution after each passing execution.
+  struct batch_result {
+    std::uint64_t executed;  // executions run, the failing one included
+    std::uint64_t failed_at; // index of the failing execution, or first + count if none failed
+  };
+  template <class F>
+  batch_result run_batch(strategy& strat, std::uint64_t run_seed, std::uint64_t first,
+                         std::uint64_t count, F& body) {
+    slots_[0].body.emplace([&body] { body(); });
+    return run_batch_prepared(strat, run_seed, first, count, false);
+  }
+  const failure& last_failure() const noexcept { return failure_; }
 
   const std::vector<step_record>& steps() const noexcept { return steps_; }
   std::uint64_t step_count() const noexcept { return step_; }
@@ -187,9 +212,12 @@ class runtime {
     if (n_runnable_ == 1 && runnable_[0] == current_ && !verify_) [[likely]] return;
     decide(s, kind, object);
   }
-  // A point whose outcome is a value chosen by the strategy (random, faults). Returns it.
+  // A step whose outcome is a value chosen by the strategy (random draws, injected faults).
+  // With choose_thread the strategy also picks who runs next (a scheduling point); without it
+  // the current thread simply goes on. Returns the value.
   std::uint64_t value_point(point_kind kind, std::uint32_t object, std::uint64_t bound,
-                            bool fault, const std::source_location& where);
+                            bool fault, const std::source_location& where,
+                            bool choose_thread = true);
 
   // Happens-before bookkeeping.
   void acquire(const vclock& from) noexcept { slots_[current_].clock.join(from, n_threads_); }
@@ -333,6 +361,9 @@ class runtime {
   };
 
   const failure& run_prepared(strategy& strat, std::uint64_t execution_seed, bool record);
+  batch_result run_batch_prepared(strategy& strat, std::uint64_t run_seed, std::uint64_t first,
+                                  std::uint64_t count, bool record);
+  void reset_execution(std::uint64_t execution_seed);
   void decide(std::uint64_t s, point_kind kind, std::uint32_t object);
   std::uint32_t choose_other(std::uint64_t s, point_kind kind, std::uint32_t object);
   [[noreturn]] void step_bound_exceeded(const std::source_location& where);
@@ -353,7 +384,7 @@ class runtime {
   [[noreturn]] void fiber_main(std::uint32_t t);
   void run_body(std::uint32_t t);
   void check_leaks();
-  void* eh_of(std::uint32_t t) noexcept { return t == host ? &host_eh_ : &slots_[t].eh; }
+  eh_state* eh_of(std::uint32_t t) noexcept { return t == host ? &host_eh_ : &slots_[t].eh; }
   void thread_exit(std::uint32_t t);
   void unwind_all();
   void reset_var(var_header& v) noexcept {
@@ -371,6 +402,7 @@ class runtime {
   runtime_config config_;
   strategy* strategy_ = nullptr;
   rng* uniform_ = nullptr;  // the strategy's generator when it picks uniformly (see strategy.hpp)
+  std::uint32_t fault_per_mille_ = 0;
   std::array<slot, max_threads> slots_;
   boost::context::detail::fcontext_t host_context_ = nullptr;
   eh_state host_eh_{};
@@ -387,6 +419,10 @@ class runtime {
   std::uint32_t generation_ = 0;
   std::uint32_t next_object_ = 1;
   bool record_ = false;
+  bool batch_explicit_seed_ = false;  // run(): the seed given is the execution seed itself
+  std::uint64_t batch_seed_ = 0;
+  std::uint64_t batch_index_ = 0;
+  std::uint64_t batch_end_ = 0;
   bool verify_ = false;
   bool aborting_ = false;
   failure failure_;

@@ -68,9 +68,13 @@ class strategy {
   // generator" returns it here; the simulator then draws inline, without a virtual call, and
   // pick_thread is not called. nullptr (the default) means: call pick_thread.
   class rng* uniform_picker() const noexcept { return uniform_; }
+  // With a uniform picker, faults are drawn inline too: uniform_picker()->below(1000) < this,
+  // and not drawn at all when this is 0 (exactly what such a strategy's pick_fault does).
+  std::uint32_t uniform_fault_per_mille() const noexcept { return uniform_fault_per_mille_; }
 
  protected:
   class rng* uniform_ = nullptr;
+  std::uint32_t uniform_fault_per_mille_ = 0;
 };
 
 struct strategy_config {
