@@ -51,9 +51,9 @@ std::uint64_t os::random(std::uint64_t bound) noexcept {
 }
 
 void os::assert_failed(const char* expr, const char* message,
-                       std::source_location where) noexcept {
-  std::fprintf(stderr, "weft: assertion failed: %s (%s)\n  at %s:%u in %s\n", message, expr,
-               where.file_name(), static_cast<unsigned>(where.line()), where.function_name());
+                       weft::source_location where) noexcept {
+  std::fprintf(stderr, "weft: assertion failed: %s (%s)\n  at %s:%u\n", message, expr,
+               where.file_name(), static_cast<unsigned>(where.line()));
   std::fflush(stderr);
   std::abort();
 }

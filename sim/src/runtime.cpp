@@ -77,7 +77,7 @@ std::string thread_label(std::uint32_t t, const char* name) {
   return fmt::format("t{}", t);
 }
 
-std::string where_text(const std::source_location& where) {
+std::string where_text(const weft::source_location& where) {
   if (where.file_name() == nullptr || where.file_name()[0] == '\0') return "unknown location";
   return fmt::format("{}:{}", where.file_name(), where.line());
 }
@@ -339,7 +339,7 @@ void runtime::abort_check() {
 }
 
 void runtime::note_failure(failure_kind kind, std::string message,
-                           const std::source_location& where) {
+                           const weft::source_location& where) {
   if (!failure_) {
     failure_.kind = kind;
     failure_.message = std::move(message);
@@ -351,12 +351,12 @@ void runtime::note_failure(failure_kind kind, std::string message,
   aborting_ = true;
 }
 
-void runtime::fail(failure_kind kind, std::string message, const std::source_location& where) {
+void runtime::fail(failure_kind kind, std::string message, const weft::source_location& where) {
   note_failure(kind, std::move(message), where);
   abort_check();
 }
 
-void runtime::step_bound_exceeded(const std::source_location& where) {
+void runtime::step_bound_exceeded(const weft::source_location& where) {
   fail(failure_kind::livelock,
        fmt::format("step bound exceeded: {} scheduling decisions without finishing (a livelock, "
                    "or a spin loop that never yields; raise steps_max if the test is just long)",
@@ -366,7 +366,7 @@ void runtime::step_bound_exceeded(const std::source_location& where) {
 }
 
 void runtime::record(std::uint64_t s, point_kind kind, std::uint32_t object, std::uint8_t order,
-                     std::uint64_t value, const std::source_location& where) {
+                     std::uint64_t value, const weft::source_location& where) {
   steps_.push_back(step_record{s, current_, kind, order, object, value, where});
 }
 
@@ -392,7 +392,7 @@ void runtime::decide(std::uint64_t s, point_kind kind, std::uint32_t object) {
 }
 
 std::uint64_t runtime::value_point(point_kind kind, std::uint32_t object, std::uint64_t bound,
-                                   bool fault, const std::source_location& where,
+                                   bool fault, const weft::source_location& where,
                                    bool choose_thread) {
   if (aborting_) {
     abort_check();
@@ -434,7 +434,7 @@ void runtime::remove_runnable(std::uint32_t t) noexcept {
   }
 }
 
-void runtime::block(wait_reason why, std::uint32_t object, const std::source_location& where,
+void runtime::block(wait_reason why, std::uint32_t object, const weft::source_location& where,
                     std::int64_t deadline_ns, std::uint32_t owner) {
   slot& self = slots_[current_];
   self.state = thread_state::blocked;
@@ -546,7 +546,7 @@ void runtime::deadlock() {
   throw execution_aborted{};
 }
 
-std::uint32_t runtime::allocate_thread(const char* name, const std::source_location& where) {
+std::uint32_t runtime::allocate_thread(const char* name, const weft::source_location& where) {
   if (n_threads_ >= max_threads) {
     fail(failure_kind::assertion,
          fmt::format("too many threads: an execution may have at most {} (the body's included)",
@@ -573,7 +573,7 @@ std::uint32_t runtime::allocate_thread(const char* name, const std::source_locat
 
 // Spawning is not a scheduling point: the child can do nothing visible before the parent's
 // next point, where the strategy may choose it.
-void runtime::start_thread(std::uint32_t t, const std::source_location& where) {
+void runtime::start_thread(std::uint32_t t, const weft::source_location& where) {
   static_cast<void>(where);
   if (aborting_) abort_check();
   slots_[t].state = thread_state::runnable;
@@ -582,7 +582,7 @@ void runtime::start_thread(std::uint32_t t, const std::source_location& where) {
   strategy_->on_spawn(t);
 }
 
-void runtime::join(std::uint32_t t, const std::source_location& where) {
+void runtime::join(std::uint32_t t, const weft::source_location& where) {
   if (t >= n_threads_ || t == current_) {
     fail(failure_kind::assertion, fmt::format("join of t{}: not a joinable thread", t), where);
   }
@@ -597,25 +597,25 @@ void runtime::join(std::uint32_t t, const std::source_location& where) {
   acquire(slots_[t].clock);
 }
 
-void runtime::detach_failure(std::uint32_t t, const std::source_location& where) {
+void runtime::detach_failure(std::uint32_t t, const weft::source_location& where) {
   note_failure(failure_kind::leak,
                fmt::format("{} destroyed while joinable: join() it before it goes out of scope",
                            thread_label(t, slots_[t].name)),
                where);
 }
 
-std::int64_t runtime::clock_read(const std::source_location& where) {
+std::int64_t runtime::clock_read(const weft::source_location& where) {
   point(point_kind::now, 0, order_none, where);
   return now_ns_;
 }
 
-void runtime::sleep_ns(std::int64_t ns, const std::source_location& where) {
+void runtime::sleep_ns(std::int64_t ns, const weft::source_location& where) {
   point(point_kind::sleep, 0, order_none, where, ns > 0 ? static_cast<std::uint64_t>(ns) : 0);
   if (ns <= 0 || aborting_) return;
   block(wait_reason::sleep, 0, where, now_ns_ + ns);
 }
 
-void runtime::fence(std::memory_order mo, const std::source_location& where) {
+void runtime::fence(std::memory_order mo, const weft::source_location& where) {
   point(point_kind::fence, 0, order_code(mo), where);
   slot& self = slots_[current_];
   if (is_acquire(mo)) self.clock.join(self.acquire_fence, n_threads_);
@@ -625,20 +625,20 @@ void runtime::fence(std::memory_order mo, const std::source_location& where) {
   }
 }
 
-void runtime::check_reads(var_header& v, const std::source_location& where) {
+void runtime::check_reads(var_header& v, const weft::source_location& where) {
   const vclock& now = slots_[current_].clock;
   for (std::uint32_t others = v.read_mask & ~(1u << current_); others != 0;
        others &= others - 1) {
     const auto t = static_cast<std::uint32_t>(__builtin_ctz(others));
     if (v.read_clock[t] > now.c[t]) {
-      race(v, false, true, t, v.read_thread == t ? v.read_where : std::source_location{}, where);
+      race(v, false, true, t, v.read_thread == t ? v.read_where : weft::source_location{}, where);
     }
   }
 }
 
 void runtime::race(const var_header& v, bool write_write, bool current_writes,
-                   std::uint32_t other, const std::source_location& other_where,
-                   const std::source_location& where) {
+                   std::uint32_t other, const weft::source_location& other_where,
+                   const weft::source_location& where) {
   const char* mine = current_writes ? "write" : "read";
   const char* theirs = (write_write || !current_writes) ? "write" : "read";
   fail(failure_kind::data_race,

@@ -7,14 +7,14 @@
 // predictable branch on real threads. One condition per assert, so a failure says which.
 #pragma once
 
-#include <source_location>
+#include <weft/core/source_location.hpp>
 
 #define WEFT_ASSERT(P, cond, message)                                                   \
   do {                                                                                  \
     if (!(cond)) [[unlikely]] {                                                         \
-      P::assert_failed(#cond, (message), std::source_location::current());              \
+      P::assert_failed(#cond, (message), weft::source_location::current());              \
     }                                                                                   \
   } while (false)
 
 #define WEFT_UNREACHABLE(P, message) \
-  P::assert_failed("unreachable", (message), std::source_location::current())
+  P::assert_failed("unreachable", (message), weft::source_location::current())

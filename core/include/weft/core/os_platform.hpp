@@ -16,7 +16,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
-#include <source_location>
+#include <weft/core/source_location.hpp>
 #include <thread>
 #include <utility>
 
@@ -89,7 +89,7 @@ struct os {
   // Uniform in [0, bound) from a per-thread xoshiro256** generator; bound 0 returns 0.
   static std::uint64_t random(std::uint64_t bound) noexcept;
   [[noreturn]] static void assert_failed(const char* expr, const char* message,
-                                         std::source_location where) noexcept;
+                                         weft::source_location where) noexcept;
 };
 
 static_assert(platform<os>);

@@ -35,7 +35,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
-#include <source_location>
+#include <weft/core/source_location.hpp>
 
 namespace weft {
 
@@ -50,7 +50,7 @@ concept platform = requires(typename P::template atomic<int>& a, typename P::tem
                             typename P::mutex& m, typename P::condition_variable& cv,
                             std::unique_lock<typename P::mutex>& lk, typename P::thread& t,
                             typename P::parker& pk, typename P::clock::duration d,
-                            std::uint64_t bound, std::source_location loc) {
+                            std::uint64_t bound, weft::source_location loc) {
   // atomics
   { a.load(std::memory_order_acquire) } -> std::same_as<int>;
   a.store(1, std::memory_order_release);

@@ -13,7 +13,7 @@
 //     t.join();
 //   });
 //
-// Every operation takes a defaulted std::source_location, so failures and traces name the line
+// Every operation takes a defaulted weft::source_location, so failures and traces name the line
 // of the caller. Objects should be created inside the simulated body; ones that outlive an
 // execution are reset the first time they are used in the next one.
 //
@@ -30,7 +30,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
-#include <source_location>
+#include <weft/core/source_location.hpp>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -38,7 +38,7 @@
 
 namespace weft::sim {
 
-using loc = std::source_location;
+using loc = weft::source_location;
 
 namespace detail {
 [[noreturn]] void outside_simulation(const char* what);

@@ -9,7 +9,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <source_location>
+#include <weft/core/source_location.hpp>
 #include <string>
 #include <string_view>
 
@@ -80,7 +80,7 @@ struct step_record {
   std::uint8_t order = order_none;
   std::uint32_t object = 0;
   std::uint64_t value = 0;
-  std::source_location where{};
+  weft::source_location where{};
 };
 
 // What went wrong in one execution.

@@ -33,7 +33,7 @@
 #include <exception>
 #include <memory>
 #include <new>
-#include <source_location>
+#include <weft/core/source_location.hpp>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -77,10 +77,10 @@ struct var_header {
   std::uint32_t generation = 0;
   std::uint32_t write_thread = no_thread;
   std::uint32_t write_clock = 0;
-  std::source_location write_where{};
+  weft::source_location write_where{};
   std::uint32_t read_thread = no_thread;  // last reader, for the report
   std::uint32_t read_mask = 0;            // threads with a read since the last write
-  std::source_location read_where{};
+  weft::source_location read_where{};
   std::array<std::uint32_t, max_threads> read_clock{};  // valid where read_mask has a bit
 };
 
@@ -201,7 +201,7 @@ class runtime {
 
   // A scheduling point by the current thread: records the step and lets the strategy choose.
   void point(point_kind kind, std::uint32_t object, std::uint8_t order,
-             const std::source_location& where, std::uint64_t value = 0) {
+             const weft::source_location& where, std::uint64_t value = 0) {
     if (aborting_) [[unlikely]] {
       abort_check();
       return;
@@ -216,7 +216,7 @@ class runtime {
   // With choose_thread the strategy also picks who runs next (a scheduling point); without it
   // the current thread simply goes on. Returns the value.
   std::uint64_t value_point(point_kind kind, std::uint32_t object, std::uint64_t bound,
-                            bool fault, const std::source_location& where,
+                            bool fault, const weft::source_location& where,
                             bool choose_thread = true);
 
   // Happens-before bookkeeping.
@@ -264,9 +264,9 @@ class runtime {
       h.sync.join(slots_[current_].release_fence, n_threads_);
     }
   }
-  void fence(std::memory_order mo, const std::source_location& where);
+  void fence(std::memory_order mo, const weft::source_location& where);
   // Race checks on plain data (FastTrack-style epochs): inline fast paths, reports out of line.
-  void var_read(var_header& v, const std::source_location& where) {
+  void var_read(var_header& v, const weft::source_location& where) {
     if (v.generation != generation_) [[unlikely]] reset_var(v);
     const vclock& now = slots_[current_].clock;
     if (v.write_thread != current_ && v.write_thread != var_header::no_thread &&
@@ -278,7 +278,7 @@ class runtime {
     v.read_thread = current_;
     v.read_where = where;
   }
-  void var_write(var_header& v, const std::source_location& where) {
+  void var_write(var_header& v, const weft::source_location& where) {
     if (v.generation != generation_) [[unlikely]] reset_var(v);
     const vclock& now = slots_[current_].clock;
     if (v.write_thread != current_ && v.write_thread != var_header::no_thread &&
@@ -294,7 +294,7 @@ class runtime {
 
   // Blocking: the current thread stops being runnable until wake(t) (or its deadline).
   // `owner` names the thread holding what is waited for (a mutex), for deadlock reports.
-  void block(wait_reason why, std::uint32_t object, const std::source_location& where,
+  void block(wait_reason why, std::uint32_t object, const weft::source_location& where,
              std::int64_t deadline_ns = -1, std::uint32_t owner = no_thread);
   void wake(std::uint32_t t) noexcept;
   // Wakes every thread blocked for `why` on `object`; returns how many.
@@ -305,25 +305,25 @@ class runtime {
 
   // Threads.
   template <class F>
-  std::uint32_t spawn(F&& f, const char* name, const std::source_location& where) {
+  std::uint32_t spawn(F&& f, const char* name, const weft::source_location& where) {
     const std::uint32_t t = allocate_thread(name, where);
     slots_[t].body.emplace(std::forward<F>(f));
     start_thread(t, where);
     return t;
   }
-  void join(std::uint32_t t, const std::source_location& where);
-  void detach_failure(std::uint32_t t, const std::source_location& where);
+  void join(std::uint32_t t, const weft::source_location& where);
+  void detach_failure(std::uint32_t t, const weft::source_location& where);
   bool finished(std::uint32_t t) const noexcept { return slots_[t].state == thread_state::finished; }
 
   // Time.
-  std::int64_t clock_read(const std::source_location& where);
-  void sleep_ns(std::int64_t ns, const std::source_location& where);
+  std::int64_t clock_read(const weft::source_location& where);
+  void sleep_ns(std::int64_t ns, const weft::source_location& where);
 
   // Failures. fail() records the first failure of the execution and unwinds the current thread
   // (unless an exception is already propagating, e.g. inside a destructor during unwinding).
-  void fail(failure_kind kind, std::string message, const std::source_location& where);
+  void fail(failure_kind kind, std::string message, const weft::source_location& where);
   // Records the failure and marks the execution aborted without throwing (for destructors).
-  void note_failure(failure_kind kind, std::string message, const std::source_location& where);
+  void note_failure(failure_kind kind, std::string message, const weft::source_location& where);
   bool aborting() const noexcept { return aborting_; }
   void abort_check();
 
@@ -350,8 +350,8 @@ class runtime {
     vclock clock;
     vclock acquire_fence;  // joined clocks of relaxed loads, for a later acquire fence
     vclock release_fence;  // clock at the last release fence, for later relaxed stores
-    std::source_location spawned_at{};
-    std::source_location blocked_at{};
+    weft::source_location spawned_at{};
+    weft::source_location blocked_at{};
     std::uint32_t wait_owner = no_thread;
     const char* name = "";  // a string literal or other storage that outlives the run
     void* stack_bottom = nullptr;  // for sanitizer fiber annotations
@@ -366,11 +366,11 @@ class runtime {
   void reset_execution(std::uint64_t execution_seed);
   void decide(std::uint64_t s, point_kind kind, std::uint32_t object);
   std::uint32_t choose_other(std::uint64_t s, point_kind kind, std::uint32_t object);
-  [[noreturn]] void step_bound_exceeded(const std::source_location& where);
+  [[noreturn]] void step_bound_exceeded(const weft::source_location& where);
   void record(std::uint64_t s, point_kind kind, std::uint32_t object, std::uint8_t order,
-              std::uint64_t value, const std::source_location& where);
-  std::uint32_t allocate_thread(const char* name, const std::source_location& where);
-  void start_thread(std::uint32_t t, const std::source_location& where);
+              std::uint64_t value, const weft::source_location& where);
+  std::uint32_t allocate_thread(const char* name, const weft::source_location& where);
+  void start_thread(std::uint32_t t, const weft::source_location& where);
   void make_runnable(std::uint32_t t) noexcept;
   void remove_runnable(std::uint32_t t) noexcept;
   bool advance_time() noexcept;
@@ -395,9 +395,9 @@ class runtime {
     v.read_thread = var_header::no_thread;
     v.read_mask = 0;
   }
-  void check_reads(var_header& v, const std::source_location& where);
+  void check_reads(var_header& v, const weft::source_location& where);
   void race(const var_header& v, bool write_write, bool current_writes, std::uint32_t other,
-            const std::source_location& other_where, const std::source_location& where);
+            const weft::source_location& other_where, const weft::source_location& where);
 
   runtime_config config_;
   strategy* strategy_ = nullptr;
