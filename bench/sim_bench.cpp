@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <functional>
 #include <mutex>
@@ -23,7 +24,13 @@ namespace {
 
 namespace sim = weft::sim;
 namespace peer = weft::bench::relacy_peer;
-using steady = std::chrono::steady_clock;
+// Rates are measured in CPU time of the calling thread: both simulators run every simulated
+// thread on it, and CPU time is not inflated by other processes on a shared machine.
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
 
 // Always hands the choice to a thread other than the current one: every point switches.
 class round_robin final : public sim::strategy {
@@ -196,18 +203,17 @@ void weft_bounded_buffer() {
 double weft_rate(const std::function<void()>& body, std::uint64_t executions) {
   sim::runtime rt;
   auto strat = sim::make_strategy(sim::strategy_config{});
-  const auto start = steady::now();
+  const double start = thread_cpu_seconds();
   const auto batch = rt.run_batch(*strat, 42, 0, executions, body);
   if (batch.failed_at != executions) throw std::runtime_error("weft: benchmark scenario failed");
-  return static_cast<double>(executions) /
-         std::chrono::duration<double>(steady::now() - start).count();
+  return static_cast<double>(executions) / (thread_cpu_seconds() - start);
 }
 
 double relacy_rate(const std::function<peer::run_result(std::uint64_t)>& run,
                    std::uint64_t executions) {
-  const auto start = steady::now();
+  const double start = thread_cpu_seconds();
   const peer::run_result r = run(executions);
-  const double seconds = std::chrono::duration<double>(steady::now() - start).count();
+  const double seconds = thread_cpu_seconds() - start;
   if (r.failed) throw std::runtime_error("relacy: benchmark scenario failed");
   return static_cast<double>(r.executions) / seconds;
 }

@@ -22,6 +22,7 @@ namespace {
 struct explore_args {
   std::vector<std::string> scenarios;
   std::string strategy = "random";
+  bool strategy_given = false;  // the demonstration runs both strategies unless one is named
   std::uint32_t depth = 3;
   std::uint64_t iterations = 0;  // 0: the default for the mode
   std::string seed;
@@ -127,8 +128,8 @@ int explore_named(const explore_args& a) {
 // The demonstration: every scenario under random and pct, checked against its expectation.
 int explore_catalogue(const explore_args& a) {
   const std::vector<std::string> strategies =
-      a.strategy == "random" && a.iterations == 0 ? std::vector<std::string>{"random", "pct"}
-                                                  : std::vector<std::string>{a.strategy};
+      a.strategy_given ? std::vector<std::string>{a.strategy}
+                       : std::vector<std::string>{"random", "pct"};
   std::cout << fmt::format("{:<30} {:<7} {:<16} {:<28} {:>10} {:>9}\n", "scenario", "strategy",
                            "expected", "outcome", "executions", "time");
   bool all_held = true;
@@ -264,6 +265,7 @@ int run_cli(int argc, char** argv) {
     return exit_usage;
   }
 
+  ea.strategy_given = explore->count("--strategy") > 0;
   try {
     if (*list) return cmd_list();
     if (*explore) return ea.scenarios.empty() ? explore_catalogue(ea) : explore_named(ea);

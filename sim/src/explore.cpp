@@ -69,6 +69,23 @@ void capture(report& r, const runtime& rt, const failure& f) {
   r.thread_names = names_of(rt);
 }
 
+// PCT needs k, the length of an execution in steps. It is measured from the run seed alone:
+// a few random-walk executions with seeds derived from it (not counted, failures ignored), so
+// that every execution of the run, and any one of them run alone, uses the same k.
+std::uint64_t calibrate_pct_steps(runtime& rt, const std::function<void()>& body,
+                                  std::uint64_t run_seed, std::uint32_t fault_per_mille) {
+  strategy_config walk;
+  walk.name = "random";
+  walk.fault_per_mille = fault_per_mille;
+  std::unique_ptr<strategy> probe = make_strategy(walk);
+  std::uint64_t longest = 0;
+  for (std::uint64_t j = 0; j < 8; ++j) {
+    static_cast<void>(rt.run(*probe, execution_seed(~run_seed, j), body, false));
+    longest = std::max(longest, rt.step_count());
+  }
+  return std::max<std::uint64_t>(longest, 16);
+}
+
 }  // namespace
 
 std::string format_seed(std::uint64_t seed) { return fmt::format("{:#018x}", seed); }
@@ -101,9 +118,13 @@ report explore_erased(const options& opts, const std::function<void()>& body) {
   report r;
   r.scenario = opts.scenario;
   r.seed = opts.seed ? *opts.seed : random_seed();
-  std::unique_ptr<strategy> strat = make_strategy(opts.strategy);
-  r.strategy = std::string(strat->name());
   runtime rt(opts.runtime);
+  strategy_config config = opts.strategy;
+  if (config.name == "pct" && config.pct_steps == 0) {
+    config.pct_steps = calibrate_pct_steps(rt, body, r.seed, config.fault_per_mille);
+  }
+  std::unique_ptr<strategy> strat = make_strategy(config);
+  r.strategy = std::string(strat->name());
 
   const std::uint64_t first = opts.execution.value_or(0);
   const std::uint64_t last = opts.execution ? first + 1 : opts.iterations;
@@ -225,7 +246,8 @@ report replay_trace(const traces::trace& t, const std::function<void()>& body,
   if (const std::string* e = t.param("execution")) {
     r.failing_execution = parse_u64(*e, "trace parameter execution");
   }
-  replay_strategy strat(expected_steps(t));
+  replay_strategy strat(expected_steps(t), t.failure ? std::optional<std::uint32_t>(t.failure->thread)
+                                                    : std::nullopt);
   runtime rt(cfg);
   const steady::time_point start = steady::now();
   const failure& f = rt.run(strat, 0, body, true);
@@ -243,6 +265,14 @@ report replay_trace(const traces::trace& t, const std::function<void()>& body,
     expected.message = t.failure->message;
   }
   if (f.kind == failure_kind::nondeterminism) return r;  // the divergence names its step
+  if (f && rt.step_count() != t.steps.size()) {
+    r.failed.kind = failure_kind::nondeterminism;
+    r.failed.message = fmt::format(
+        "nondeterminism at step {}: the program failed here ({}: {}), but the trace records {} "
+        "steps",
+        rt.step_count(), to_string(f.kind), f.message, t.steps.size());
+    return r;
+  }
   if (same_failure(f, expected)) {
     // Reproduced: the report carries the recorded failure (or the recorded pass).
     r.reproduced_from_trace = true;
@@ -278,9 +308,9 @@ std::string report::text(std::string_view replay_command) const {
                        scenario, strategy, params_text, format_seed(seed), executions, seconds,
                        rate);
   }
-  std::string out = fmt::format("weft: FAIL {}  strategy={}{} seed={} execution {}/{}\n", scenario,
-                                strategy, params_text, format_seed(seed), failing_execution + 1,
-                                iterations);
+  std::string out = fmt::format("weft: FAIL {}  strategy={}{} seed={} execution={} ({} of {} run)\n",
+                                scenario, strategy, params_text, format_seed(seed),
+                                failing_execution, executions, iterations);
   out += fmt::format("  {:<12}{}: {}\n", "failure", to_string(failed.kind), failed.message);
   const std::string name =
       failed.thread < thread_names.size() && !thread_names[failed.thread].empty()

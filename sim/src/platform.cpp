@@ -101,10 +101,11 @@ std::cv_status condition_variable::wait_until_ns(std::unique_lock<mutex>& lock,
   prepare(*r);
   const std::uint32_t id = r->object_id(header_);
   const bool timed = deadline_ns >= 0;
-  // Not a scheduling point by itself: the wait only releases the mutex (visible to blocked
-  // lockers alone) and blocks, which is a decision. The step records the fault draw.
+  // A scheduling point: entering the wait is what a notify races with (a notifier that does not
+  // hold the mutex can slip in between the waiter's check and its wait), so the order of the
+  // two is decided here. The step also records the spurious wake-up draw.
   const bool spurious = r->value_point(timed ? point_kind::cv_wait_timed : point_kind::cv_wait,
-                                       id, 2, true, where, false) != 0;
+                                       id, 2, true, where) != 0;
   mutex& m = *lock.mutex();
   const std::uint32_t mid = m.prepare(*r);
   if (m.owner_ != r->current()) {
@@ -122,7 +123,6 @@ std::cv_status condition_variable::wait_until_ns(std::unique_lock<mutex>& lock,
     if (timed && deadline_ns <= r->now_ns()) {
       timed_out = true;
     } else {
-      waited_with_ = &m;
       ++waiters_;
       r->block(runtime::wait_reason::condition, id, where, deadline_ns);
       --waiters_;
@@ -133,28 +133,26 @@ std::cv_status condition_variable::wait_until_ns(std::unique_lock<mutex>& lock,
   return timed_out ? std::cv_status::timeout : std::cv_status::no_timeout;
 }
 
-// A notify is a scheduling point unless the notifier holds the mutex that waiters use: then
-// no thread can be between checking its predicate and waiting, and the notify's order against
-// every waiter is already fixed by that mutex.
+// Notifying is not a scheduling point. With no waiter it does nothing; with waiters, its only
+// observers are threads entering or sitting in a wait, and entering a wait is a point, where
+// the order of the two is decided. (The mirror image of lock being a point and unlock not.)
 void condition_variable::notify_one(const loc& where) {
+  static_cast<void>(where);
   runtime* r = runtime::active();
   if (r == nullptr) return;
   prepare(*r);
   const std::uint32_t id = r->object_id(header_);
-  if (waited_with_ == nullptr || !waited_with_->held_by(r->current())) {
-    r->point(point_kind::cv_notify_one, id, order_none, where);
-  }
+  if (r->aborting()) return;
   if (waiters_ != 0) r->wake_one(runtime::wait_reason::condition, id);
 }
 
 void condition_variable::notify_all(const loc& where) {
+  static_cast<void>(where);
   runtime* r = runtime::active();
   if (r == nullptr) return;
   prepare(*r);
   const std::uint32_t id = r->object_id(header_);
-  if (waited_with_ == nullptr || !waited_with_->held_by(r->current())) {
-    r->point(point_kind::cv_notify_all, id, order_none, where);
-  }
+  if (r->aborting()) return;
   if (waiters_ != 0) r->wake_all(runtime::wait_reason::condition, id);
 }
 

@@ -14,7 +14,9 @@ std::string doing(std::uint32_t thread, point_kind kind, std::uint32_t object) {
 
 }  // namespace
 
-replay_strategy::replay_strategy(std::vector<expected_step> steps) : steps_(std::move(steps)) {}
+replay_strategy::replay_strategy(std::vector<expected_step> steps,
+                                 std::optional<std::uint32_t> last_thread)
+    : steps_(std::move(steps)), last_thread_(last_thread) {}
 
 void replay_strategy::begin_execution(std::uint64_t) { divergence_.clear(); }
 
@@ -39,7 +41,12 @@ bool replay_strategy::verify(const decision_context& ctx) {
 std::uint32_t replay_strategy::pick_thread(const decision_context& ctx) {
   if (!verify(ctx)) return diverged;
   if (ctx.step + 1 >= steps_.size()) {
-    // The trace says nothing about who runs after its last step: keep going deterministically.
+    // After the last step runs the thread the trace names (the one that failed), else the
+    // current one if it can.
+    if (last_thread_ && std::find(ctx.runnable.begin(), ctx.runnable.end(), *last_thread_) !=
+                            ctx.runnable.end()) {
+      return *last_thread_;
+    }
     if (std::find(ctx.runnable.begin(), ctx.runnable.end(), ctx.current) != ctx.runnable.end()) {
       return ctx.current;
     }

@@ -117,6 +117,7 @@ void runtime::reset_execution(std::uint64_t execution_seed) {
   wait_seq_ = 0;
   next_object_ = 1;
   aborting_ = false;
+  abort_rethrows_ = 0;
   if (failure_) failure_ = failure{};
   if (!steps_.empty()) steps_.clear();
   for (std::uint32_t t = 0; t < n_threads_; ++t) slots_[t].state = thread_state::free;
@@ -125,6 +126,7 @@ void runtime::reset_execution(std::uint64_t execution_seed) {
   main.state = thread_state::runnable;
   main.reason = wait_reason::none;
   main.joined = true;  // the body's thread is joined by the runtime itself
+  main.joiner = no_thread;
   main.clock.clear();
   main.clock.c[0] = 1;
   main.acquire_fence.clear();
@@ -189,7 +191,7 @@ void runtime::ensure_fiber(std::uint32_t t) {
   s.stack = boost::context::fixedsize_stack(config_.stack_size).allocate();
   s.stack_bottom = static_cast<char*>(s.stack.sp) - s.stack.size;
   s.stack_size = s.stack.size;
-  s.context = bcd::make_fcontext(s.stack.sp, s.stack.size, &runtime::fiber_entry);
+  contexts_[t] = bcd::make_fcontext(s.stack.sp, s.stack.size, &runtime::fiber_entry);
   s.has_fiber = true;
 #if defined(WEFT_TSAN_FIBERS)
   s.tsan_fiber = __tsan_create_fiber(0);
@@ -213,8 +215,16 @@ void runtime::switch_to(std::uint32_t next) {
 #endif
   auto* eh = static_cast<eh_globals*>(eh_globals_);
   static_assert(sizeof(eh_globals) <= sizeof(eh_state));
-  std::memcpy(eh_of(self), eh, sizeof(eh_globals));
-  std::memcpy(eh, eh_of(next), sizeof(eh_globals));
+  eh_state& mine = eh_[self];
+  eh_state& theirs = eh_[next];
+  // Exception state is rare on a switch (a point inside a catch handler): swap only when
+  // either side has some.
+  if (eh->caught_exceptions != nullptr || eh->uncaught_exceptions != 0 ||
+      theirs.words[0] != nullptr || theirs.words[1] != nullptr) [[unlikely]] {
+    std::memcpy(&mine, eh, sizeof(eh_globals));
+    std::memcpy(eh, &theirs, sizeof(eh_globals));
+    theirs = eh_state{};
+  }
   // The first jump into a fresh fiber passes the runtime to fiber_entry; later ones ignore it.
 #if defined(WEFT_SIM_FAST_SWITCH)
   const bcd::transfer_t back = weft_sim_jump(context_of(next), this);
@@ -292,7 +302,7 @@ void runtime::thread_exit(std::uint32_t t) {
     switch_to(host);
     return;
   }
-  wake_all(wait_reason::join, t);
+  if (self.joiner != no_thread) wake(self.joiner);
   if (t == 0) {
     check_leaks();
     if (!aborting_ && batch_index_ + 1 < batch_end_) {
@@ -310,6 +320,11 @@ void runtime::thread_exit(std::uint32_t t) {
 
 // Nothing may stay alive on a fiber's stack while it is parked, so this has its own frame.
 void runtime::check_leaks() {
+  bool all_finished = true;
+  for (std::uint32_t i = 1; i < n_threads_; ++i) {
+    all_finished = all_finished && slots_[i].state == thread_state::finished;
+  }
+  if (all_finished) return;
   {
     std::string leaked;
     for (std::uint32_t i = 1; i < n_threads_; ++i) {
@@ -319,9 +334,16 @@ void runtime::check_leaks() {
       }
     }
     if (!leaked.empty()) {
+      weft::source_location first_spawn{};
+      for (std::uint32_t i = 1; i < n_threads_; ++i) {
+        if (slots_[i].state != thread_state::finished) {
+          first_spawn = slots_[i].spawned_at;
+          break;
+        }
+      }
       note_failure(failure_kind::leak,
                    "threads still running when the test body returned (join every thread):" + leaked,
-                   slots_[0].spawned_at);
+                   first_spawn);
     }
   }
 }
@@ -335,7 +357,17 @@ void runtime::unwind_all() {
 }
 
 void runtime::abort_check() {
-  if (std::uncaught_exceptions() == 0) throw execution_aborted{};
+  if (std::uncaught_exceptions() != 0) return;
+  // A thread that keeps running after its execution was aborted has swallowed
+  // execution_aborted (a catch (...) that does not rethrow, in a loop): stop loudly rather
+  // than spin forever.
+  if (++abort_rethrows_ > 1'000'000) {
+    std::fprintf(stderr,
+                 "weft: a simulated thread keeps catching weft::sim::execution_aborted without "
+                 "rethrowing it (catch (...) blocks must rethrow); giving up\n");
+    std::abort();
+  }
+  throw execution_aborted{};
 }
 
 void runtime::note_failure(failure_kind kind, std::string message,
@@ -398,8 +430,8 @@ std::uint64_t runtime::value_point(point_kind kind, std::uint32_t object, std::u
     abort_check();
     return 0;
   }
+  if (step_ >= config_.steps_max) step_bound_exceeded(where);
   const std::uint64_t s = step_++;
-  if (s >= config_.steps_max) step_bound_exceeded(where);
   std::uint64_t value;
   if (fault && uniform_ != nullptr) {
     value = fault_per_mille_ != 0 && uniform_->below(1000) < fault_per_mille_ ? 1 : 0;
@@ -536,7 +568,7 @@ std::string runtime::describe_wait(std::uint32_t t) const {
 }
 
 void runtime::deadlock() {
-  std::string text = "deadlock: every thread is blocked and no timer is pending";
+  std::string text = "every thread is blocked and no timer is pending";
   for (std::uint32_t t = 0; t < n_threads_; ++t) {
     if (slots_[t].state == thread_state::blocked) {
       text += fmt::format("\n  {} {}", thread_label(t, slots_[t].name), describe_wait(t));
@@ -559,6 +591,7 @@ std::uint32_t runtime::allocate_thread(const char* name, const weft::source_loca
   child.state = thread_state::free;
   child.reason = wait_reason::none;
   child.joined = false;
+  child.joiner = no_thread;
   child.deadline_ns = -1;
   child.clock = parent.clock;
   child.clock.c[t] = 1;
@@ -591,6 +624,7 @@ void runtime::join(std::uint32_t t, const weft::source_location& where) {
   if (aborting_) abort_check();
   while (slots_[t].state != thread_state::finished) {
     if (aborting_) return;
+    slots_[t].joiner = current_;
     block(wait_reason::join, t, where);
   }
   slots_[t].joined = true;
@@ -598,10 +632,12 @@ void runtime::join(std::uint32_t t, const weft::source_location& where) {
 }
 
 void runtime::detach_failure(std::uint32_t t, const weft::source_location& where) {
+  static_cast<void>(where);  // a destructor has no caller location: name the spawn site
   note_failure(failure_kind::leak,
-               fmt::format("{} destroyed while joinable: join() it before it goes out of scope",
-                           thread_label(t, slots_[t].name)),
-               where);
+               fmt::format("{} (spawned at {}) destroyed while joinable: join() it before it goes "
+                           "out of scope",
+                           thread_label(t, slots_[t].name), where_text(slots_[t].spawned_at)),
+               slots_[t].spawned_at);
 }
 
 std::int64_t runtime::clock_read(const weft::source_location& where) {

@@ -86,6 +86,8 @@ class pct_strategy final : public strategy {
   }
   void begin_execution(std::uint64_t seed) override {
     rng_.reseed(seed);
+    // Without a configured k (explore() always configures one), adapt to the longest execution
+    // seen so far; that makes an execution depend on the ones before it.
     steps_ = fixed_steps_ != 0 ? fixed_steps_ : std::max<std::uint64_t>(longest_, 16);
     changes_ = 0;
     for (std::uint32_t i = 0; i + 1 < depth_; ++i) {
@@ -139,10 +141,11 @@ class pct_strategy final : public strategy {
 }  // namespace
 
 void rng::reseed(std::uint64_t seed) noexcept {
-  for (auto& word : s_) {
-    seed = splitmix64(seed);
-    word = seed;
-  }
+  // splitmix64 outputs as the state, as xoshiro's authors recommend; never all zero.
+  s_[0] = splitmix64(seed);
+  s_[1] = splitmix64(seed + 0x9e3779b97f4a7c15ULL);
+  s_[2] = splitmix64(seed + 0x3c6ef372fe94f82aULL);
+  s_[3] = splitmix64(seed + 0xdaa66d2c7ddf743fULL);
 }
 
 std::uint64_t execution_seed(std::uint64_t run_seed, std::uint64_t index) noexcept {

@@ -20,6 +20,8 @@
 #pragma once
 
 #include <weft/sim/explore.hpp>
+#include <weft/traces/trace.hpp>
+#include <weft/traces/trace_io.hpp>
 
 #include <gtest/gtest.h>
 
@@ -100,11 +102,19 @@ inline options from_env(options base) {
 // execution fails. Returns the report.
 template <class F>
 report check(F&& body, options opts = {}) {
-  opts.scenario = detail::current_test_name();
+  if (opts.scenario == options{}.scenario) opts.scenario = detail::current_test_name();
   const std::function<void()> fn(std::forward<F>(body));
   report r;
   if (const char* file = detail::env("WEFT_REPLAY")) {
-    r = replay_file(file, fn, opts.runtime);
+    const traces::trace t = traces::read_file(file);
+    if (t.scenario != opts.scenario) {
+      ADD_FAILURE() << "weft: WEFT_REPLAY=" << file << " is a trace of \"" << t.scenario
+                    << "\", not of \"" << opts.scenario
+                    << "\": run only its test (--gtest_filter=" << t.scenario << ")";
+      return r;
+    }
+    r = replay_trace(t, fn, opts.runtime);
+    r.trace_path = file;
     if (!r.ok()) {
       ADD_FAILURE() << "weft: replay of " << file << ": " << to_string(r.failed.kind) << ": "
                     << r.failed.message;
@@ -121,8 +131,9 @@ report check(F&& body, options opts = {}) {
 template <class F>
 report expect_failure(F&& body, failure_kind kind, std::string_view message_part,
                       options opts = {}) {
-  opts.scenario = detail::current_test_name();
+  if (opts.scenario == options{}.scenario) opts.scenario = detail::current_test_name();
   const std::function<void()> fn(std::forward<F>(body));
+  const runtime_config config = opts.runtime;
   report r = explore(from_env(std::move(opts)), fn);
   EXPECT_EQ(to_string(r.failed.kind), to_string(kind))
       << "weft did not find the expected bug in " << r.executions << " executions\n"
@@ -132,7 +143,7 @@ report expect_failure(F&& body, failure_kind kind, std::string_view message_part
   EXPECT_TRUE(r.reproduced_from_seed) << r.text();
   EXPECT_TRUE(r.reproduced_from_trace) << r.text();
   if (!r.trace_path.empty()) {
-    const report again = replay_file(r.trace_path, fn, opts.runtime);
+    const report again = replay_file(r.trace_path, fn, config);
     EXPECT_TRUE(again.reproduced_from_trace) << again.failed.message;
     EXPECT_EQ(again.failed.kind, r.failed.kind);
     EXPECT_EQ(again.failed.message, r.failed.message);

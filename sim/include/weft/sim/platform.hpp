@@ -281,8 +281,9 @@ class mutex {
       owner_ = runtime::no_thread;
       releaser_ = runtime::no_thread;
       waiters_ = 0;
+      return r.object_id(header_);
     }
-    return r.object_id(header_);
+    return header_.id;
   }
   void take(runtime& r) {
     owner_ = r.current();
@@ -304,7 +305,6 @@ class mutex {
   void wait_for_owner(runtime& r, std::uint32_t id, const loc& where);
   void bad_unlock(runtime& r, std::uint32_t id, const loc& where);
 
-  bool held_by(std::uint32_t t) const noexcept { return owner_ == t; }
   object_header header_;
   std::uint32_t owner_ = runtime::no_thread;
   std::uint32_t releaser_ = runtime::no_thread;  // who unlocked last (header_.sync is its clock)
@@ -364,12 +364,10 @@ class condition_variable {
                                const loc& where);
   void prepare(runtime& r) noexcept {
     if (r.fresh(header_)) {
-      waited_with_ = nullptr;
       waiters_ = 0;
     }
   }
   object_header header_;
-  const mutex* waited_with_ = nullptr;  // the mutex of the latest wait
   std::uint32_t waiters_ = 0;           // threads blocked in a wait
 };
 

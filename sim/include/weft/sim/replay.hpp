@@ -10,6 +10,7 @@
 
 #include <weft/sim/strategy.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,10 @@ struct expected_step {
 
 class replay_strategy final : public strategy {
  public:
-  explicit replay_strategy(std::vector<expected_step> steps);
+  // `last_thread` is the thread that runs after the last recorded step (a trace's failing
+  // thread); absent, the current thread goes on when it can.
+  explicit replay_strategy(std::vector<expected_step> steps,
+                           std::optional<std::uint32_t> last_thread = std::nullopt);
   std::string_view name() const noexcept override { return "replay"; }
   strategy_params params() const override { return {}; }
   void begin_execution(std::uint64_t seed) override;
@@ -38,6 +42,7 @@ class replay_strategy final : public strategy {
  private:
   bool verify(const decision_context& ctx);
   std::vector<expected_step> steps_;
+  std::optional<std::uint32_t> last_thread_;
   std::string divergence_;
 };
 

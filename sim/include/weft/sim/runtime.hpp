@@ -59,6 +59,17 @@ struct vclock {
       std::memcpy(&c[i], &m, sizeof m);
     }
   }
+  // Copies the first n entries (rounded up to 4); the rest are zero in both, as above.
+  void assign(const vclock& other, std::uint32_t n) noexcept {
+    // Constant sizes, so the copies inline as vector moves.
+    if (n <= 4) {
+      std::memcpy(c.data(), other.c.data(), 4 * sizeof(std::uint32_t));
+    } else if (n <= 8) {
+      std::memcpy(c.data(), other.c.data(), 8 * sizeof(std::uint32_t));
+    } else {
+      c = other.c;
+    }
+  }
   void clear() noexcept { c.fill(0); }
 };
 
@@ -206,8 +217,8 @@ class runtime {
       abort_check();
       return;
     }
+    if (step_ >= config_.steps_max) [[unlikely]] step_bound_exceeded(where);
     const std::uint64_t s = step_++;
-    if (s >= config_.steps_max) [[unlikely]] step_bound_exceeded(where);
     if (record_) [[unlikely]] record(s, kind, object, order, value, where);
     if (n_runnable_ == 1 && runnable_[0] == current_ && !verify_) [[likely]] return;
     decide(s, kind, object);
@@ -223,7 +234,7 @@ class runtime {
   void acquire(const vclock& from) noexcept { slots_[current_].clock.join(from, n_threads_); }
   void release_to(vclock& to) noexcept {  // to = clock of current; then advance own epoch
     auto& self = slots_[current_];
-    to = self.clock;
+    to.assign(self.clock, n_threads_);
     ++self.clock.c[current_];
   }
   void release_join(vclock& to) noexcept {  // to |= clock of current (RMW in a release sequence)
@@ -336,7 +347,6 @@ class runtime {
     void* words[2];
   };
   struct slot {
-    boost::context::detail::fcontext_t context = nullptr;  // where the suspended fiber resumes
     boost::context::stack_context stack{};
     detail::task body;
     thread_state state = thread_state::free;
@@ -353,11 +363,11 @@ class runtime {
     weft::source_location spawned_at{};
     weft::source_location blocked_at{};
     std::uint32_t wait_owner = no_thread;
+    std::uint32_t joiner = no_thread;  // the thread blocked joining this one
     const char* name = "";  // a string literal or other storage that outlives the run
     void* stack_bottom = nullptr;  // for sanitizer fiber annotations
     std::size_t stack_size = 0;
     void* tsan_fiber = nullptr;
-    eh_state eh{};
   };
 
   const failure& run_prepared(strategy& strat, std::uint64_t execution_seed, bool record);
@@ -376,15 +386,14 @@ class runtime {
   bool advance_time() noexcept;
   [[noreturn]] void deadlock();
   void switch_to(std::uint32_t next);
-  boost::context::detail::fcontext_t& context_of(std::uint32_t t) noexcept {
-    return t == host ? host_context_ : slots_[t].context;
-  }
+  // Indexed by thread id, the host (the caller's own stack) at index `host`: no branch.
+  boost::context::detail::fcontext_t& context_of(std::uint32_t t) noexcept { return contexts_[t]; }
   void ensure_fiber(std::uint32_t t);
   static void fiber_entry(boost::context::detail::transfer_t transfer);
   [[noreturn]] void fiber_main(std::uint32_t t);
   void run_body(std::uint32_t t);
   void check_leaks();
-  eh_state* eh_of(std::uint32_t t) noexcept { return t == host ? &host_eh_ : &slots_[t].eh; }
+  eh_state* eh_of(std::uint32_t t) noexcept { return &eh_[t]; }
   void thread_exit(std::uint32_t t);
   void unwind_all();
   void reset_var(var_header& v) noexcept {
@@ -404,8 +413,8 @@ class runtime {
   rng* uniform_ = nullptr;  // the strategy's generator when it picks uniformly (see strategy.hpp)
   std::uint32_t fault_per_mille_ = 0;
   std::array<slot, max_threads> slots_;
-  boost::context::detail::fcontext_t host_context_ = nullptr;
-  eh_state host_eh_{};
+  std::array<boost::context::detail::fcontext_t, max_threads + 1> contexts_{};
+  std::array<eh_state, max_threads + 1> eh_{};
   void* eh_globals_ = nullptr;  // this OS thread's exception-handling globals
   static inline thread_local runtime* active_ = nullptr;
   std::array<std::uint8_t, max_threads> runnable_{};
@@ -425,6 +434,7 @@ class runtime {
   std::uint64_t batch_end_ = 0;
   bool verify_ = false;
   bool aborting_ = false;
+  std::uint64_t abort_rethrows_ = 0;
   failure failure_;
   std::vector<step_record> steps_;
   void* host_stack_bottom_ = nullptr;

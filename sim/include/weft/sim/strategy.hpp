@@ -80,7 +80,8 @@ class strategy {
 struct strategy_config {
   std::string name = "random";         // random | pct
   std::uint32_t depth = 3;             // pct: bug depth d (d - 1 priority change points)
-  std::uint64_t pct_steps = 0;         // pct: k, the step horizon; 0 = adapt to the longest seen
+  std::uint64_t pct_steps = 0;         // pct: k, the step horizon; 0 = explore() measures it
+                                       // from the run seed (see explore.hpp)
   std::uint32_t fault_per_mille = 50;  // chance of a spurious wake-up / CAS failure, 0 = never
 };
 
