@@ -3,7 +3,7 @@ add_library(weft_options INTERFACE)
 add_library(weft::options ALIAS weft_options)
 target_compile_options(weft_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
-  -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+  -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough)
 if(WEFT_WARNINGS_AS_ERRORS)
   target_compile_options(weft_options INTERFACE -Werror)
 endif()
