@@ -1,0 +1,411 @@
+// weft/core/mailbox.hpp — a bounded multi-producer single-consumer mailbox.
+//
+//   weft::mailbox<T, P>   bounded MPSC queue of T, any capacity >= 1, written once against the
+//                         platform P (weft::os on real threads, weft::sim::platform in the
+//                         simulator, weft::relacy::platform under Relacy).
+//   send_status / recv_status, send_result<T> / recv_result<T> / batch_result
+//
+// Guarantees
+//   - Nothing is dropped silently: a value that is not accepted (busy, closed, timeout) comes
+//     back to the sender in the result. Every accepted value is received exactly once, in the
+//     order each producer sent it (FIFO per producer).
+//   - try_send returns busy only when the mailbox is full; it never blocks.
+//   - close(): sends that come after it return closed; the receiver first drains every value
+//     accepted before it, then sees closed. Senders and the receiver waiting in a blocking call
+//     wake up.
+//   - No allocation per message: slots are allocated once, at construction.
+//   - Optional zeroisation of a slot's bytes after its value is received (for secrets). It
+//     clears the slot, not memory that T itself owns (a std::string's heap buffer, say).
+//
+// Thread-safety: any number of threads may send and close concurrently; exactly one thread at
+// a time receives (try_recv, recv, recv_for, try_recv_batch, recv_batch). Receiving from two
+// threads at once is a programmer error.
+//
+// Algorithm: the bounded ring with per-slot sequence numbers of D. Vyukov ("Bounded MPMC
+// queue", 1024cores.net), with the single consumer's position kept in plain data and the
+// closed flag folded into the producers' position, so that close() fixes exactly which sends
+// were accepted. Blocking waits use a mutex and two condition variables, touched only on the
+// slow path: a fast-path send or receive does no locking and wakes a waiter only when one has
+// announced itself (a Dekker-style handshake of seq_cst operations, commented in place).
+#pragma once
+
+#include <weft/core/assert.hpp>
+#include <weft/core/default_platform.hpp>
+#include <weft/core/platform.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <optional>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+namespace weft {
+
+enum class send_status : std::uint8_t { ok, busy, closed, timeout };
+enum class recv_status : std::uint8_t { ok, empty, closed, timeout };
+
+// The outcome of a send. When status is not ok, `value` holds the value handed back.
+template <class T>
+struct [[nodiscard]] send_result {
+  send_status status;
+  std::optional<T> value;
+  bool ok() const noexcept { return status == send_status::ok; }
+};
+
+// The outcome of a receive: `value` is engaged exactly when status is ok.
+template <class T>
+struct [[nodiscard]] recv_result {
+  recv_status status;
+  std::optional<T> value;
+  bool ok() const noexcept { return status == recv_status::ok; }
+};
+
+// The outcome of a batch receive: `count` values were written (count > 0 iff status is ok).
+struct [[nodiscard]] batch_result {
+  recv_status status;
+  std::size_t count;
+};
+
+inline constexpr std::size_t mailbox_default_capacity = 512;
+inline constexpr std::size_t mailbox_batch_max = 64;
+
+template <class T, class P = default_platform>
+  requires platform<P> && std::is_nothrow_move_constructible_v<T>
+class mailbox {
+  using atomic_size = typename P::template atomic<std::size_t>;
+  using atomic_flag = typename P::template atomic<bool>;
+  using clock = typename P::clock;
+  struct storage {
+    alignas(T) unsigned char bytes[sizeof(T)];
+  };
+  struct slot {
+    atomic_size seq;  // 2p: free for the producer of position p; 2p + 1: holds the value of
+                      // position p. (Doubling keeps the two apart even for capacity 1, where
+                      // Vyukov's p + 1 would equal the next lap's p + capacity.)
+    typename P::template var<storage> data;
+  };
+
+  // The producers' position carries the closed flag in its top bit.
+  static constexpr std::size_t closed_bit = std::size_t{1} << (sizeof(std::size_t) * 8 - 1);
+
+ public:
+  // Throws std::invalid_argument for capacity 0 (a mailbox that could never accept anything)
+  // or a capacity too large to index.
+  explicit mailbox(std::size_t capacity = mailbox_default_capacity, bool zeroize = false)
+      : capacity_(checked_capacity(capacity)),
+        mask_(capacity - 1),
+        pow2_(is_power_of_two(capacity)),
+        zeroize_(zeroize),
+        slots_(new slot[capacity]) {
+    for (std::size_t i = 0; i < capacity_; ++i) {
+      slots_[i].seq.store(free_for(i), std::memory_order_relaxed);
+    }
+  }
+  mailbox(const mailbox&) = delete;
+  mailbox& operator=(const mailbox&) = delete;
+
+  // Destroys the values still queued (nobody received them: the owner chose to drop them).
+  ~mailbox() {
+    const std::size_t tail = tail_.load(std::memory_order_acquire) & ~closed_bit;
+    for (std::size_t pos = head_.load(); pos != tail; ++pos) {
+      slot& s = slots_[index(pos)];
+      if (s.seq.load(std::memory_order_acquire) == full_at(pos)) {
+        s.data.with_mut([](storage& st) { std::launder(reinterpret_cast<T*>(st.bytes))->~T(); });
+      }
+    }
+  }
+
+  std::size_t capacity() const noexcept { return capacity_; }
+  bool zeroizes() const noexcept { return zeroize_; }
+
+  // Whether close() was called (sends now return closed).
+  bool closed() const { return (tail_.load(std::memory_order_acquire) & closed_bit) != 0; }
+
+  // ----- sending (any thread) -----
+
+  // Never blocks. ok: accepted. busy: the mailbox is full. closed: close() came first.
+  send_result<T> try_send(T value) {
+    std::size_t pos = 0;
+    const send_status claimed = claim(pos);
+    if (claimed != send_status::ok) return {claimed, std::move(value)};
+    publish(pos, std::move(value));
+    return {send_status::ok, std::nullopt};
+  }
+
+  // Waits for room. ok or closed (the value comes back).
+  send_result<T> send(T value) { return send_until_impl(std::move(value), nullptr); }
+
+  // Waits for room until the deadline: ok, closed or timeout (the value comes back).
+  send_result<T> send_until(T value, typename clock::time_point deadline) {
+    return send_until_impl(std::move(value), &deadline);
+  }
+  template <class Rep, class Period>
+  send_result<T> send_for(T value, std::chrono::duration<Rep, Period> timeout) {
+    return send_until(std::move(value),
+                      P::now() + std::chrono::duration_cast<typename clock::duration>(timeout));
+  }
+
+  // Refuses later sends and wakes every waiting sender and the waiting receiver. Idempotent.
+  void close() {
+    // seq_cst: ordered with the senders' claims (a claim either precedes the close and is
+    // delivered, or sees the bit and fails) and with the waiters' announcements below.
+    tail_.fetch_or(closed_bit, std::memory_order_seq_cst);
+    std::scoped_lock lock(mutex_);
+    not_full_.notify_all();
+    not_empty_.notify_all();
+  }
+
+  // ----- receiving (one thread) -----
+
+  // Never blocks. ok with a value, empty, or closed (closed and everything drained).
+  recv_result<T> try_recv() {
+    const std::size_t pos = head_.load();
+    slot& s = slots_[index(pos)];
+    // acquire: pairs with the producer's release in publish(): its value is visible.
+    if (s.seq.load(std::memory_order_acquire) != full_at(pos)) {
+      return {empty_or_closed(pos), std::nullopt};
+    }
+    recv_result<T> r{recv_status::ok, take(s, pos)};
+    head_.store(pos + 1);
+    after_receive();
+    return r;
+  }
+
+  // Waits for a value: ok, or closed once everything accepted before close() was received.
+  recv_result<T> recv() { return recv_until_impl(nullptr); }
+  recv_result<T> recv_until(typename clock::time_point deadline) { return recv_until_impl(&deadline); }
+  template <class Rep, class Period>
+  recv_result<T> recv_for(std::chrono::duration<Rep, Period> timeout) {
+    return recv_until(P::now() + std::chrono::duration_cast<typename clock::duration>(timeout));
+  }
+
+  // Moves up to `max` (1..64) values to `out` (an output iterator) without blocking.
+  template <class OutputIt>
+  batch_result try_recv_batch(OutputIt out, std::size_t max) {
+    WEFT_ASSERT(P, max >= 1, "recv_batch: max must be at least 1");
+    WEFT_ASSERT(P, max <= mailbox_batch_max, "recv_batch: max must be at most 64");
+    std::size_t pos = head_.load();
+    const std::size_t first = pos;
+    std::size_t n = 0;
+    while (n < max) {
+      slot& s = slots_[index(pos)];
+      if (s.seq.load(std::memory_order_acquire) != full_at(pos)) break;  // acquire: as in try_recv
+      *out = take(s, pos);
+      ++out;
+      ++pos;
+      ++n;
+    }
+    if (n == 0) return {empty_or_closed(first), 0};
+    head_.store(pos);
+    after_receive();
+    return {recv_status::ok, n};
+  }
+
+  // Like try_recv_batch, but waits until at least one value is there or the mailbox is closed
+  // and drained.
+  template <class OutputIt>
+  batch_result recv_batch(OutputIt out, std::size_t max) {
+    for (;;) {
+      const batch_result r = try_recv_batch(out, max);
+      if (r.status != recv_status::empty) return r;
+      if (!wait_not_empty(nullptr)) return {recv_status::timeout, 0};
+    }
+  }
+
+  // Values queued now, as the receiver sees them (receiver thread only; a snapshot while
+  // others send).
+  std::size_t size_approx() const {
+    const std::size_t tail = tail_.load(std::memory_order_relaxed) & ~closed_bit;
+    const std::size_t head = head_.load();
+    return tail >= head ? tail - head : 0;
+  }
+
+ private:
+  static std::size_t checked_capacity(std::size_t capacity) {
+    if (capacity == 0) {
+      throw std::invalid_argument("weft::mailbox: capacity must be at least 1 (got 0)");
+    }
+    if (capacity > (closed_bit >> 2)) {
+      throw std::invalid_argument("weft::mailbox: capacity too large");
+    }
+    return capacity;
+  }
+  static constexpr bool is_power_of_two(std::size_t n) noexcept { return (n & (n - 1)) == 0; }
+  static constexpr std::size_t free_for(std::size_t pos) noexcept { return 2 * pos; }
+  static constexpr std::size_t full_at(std::size_t pos) noexcept { return 2 * pos + 1; }
+  std::size_t index(std::size_t pos) const noexcept {
+    return pow2_ ? (pos & mask_) : pos % capacity_;
+  }
+
+  // Claims the next position for a send, or says why it cannot.
+  send_status claim(std::size_t& pos) {
+    pos = tail_.load(std::memory_order_relaxed);
+    for (;;) {
+      if ((pos & closed_bit) != 0) return send_status::closed;
+      slot& s = slots_[index(pos)];
+      // acquire: pairs with the consumer's release when it frees the slot, so our write of the
+      // new value cannot race with its read of the old one.
+      const std::size_t seq = s.seq.load(std::memory_order_acquire);
+      const auto diff = static_cast<std::ptrdiff_t>(seq - free_for(pos));
+      if (diff == 0) {
+        // seq_cst: the claim is ordered with close() and with the receiver's announcement
+        // that it is about to wait (see wait_not_empty).
+        if (tail_.compare_exchange_weak(pos, pos + 1, std::memory_order_seq_cst,
+                                        std::memory_order_relaxed)) {
+          return send_status::ok;
+        }
+      } else if (diff < 0) {
+        // The slot still holds the value of the previous lap: the mailbox is full, unless a
+        // position was claimed in between (then try again from the new position).
+        const std::size_t now = tail_.load(std::memory_order_relaxed);
+        if (now == pos) return send_status::busy;
+        pos = now;
+      } else {
+        pos = tail_.load(std::memory_order_relaxed);
+      }
+    }
+  }
+
+  void publish(std::size_t pos, T&& value) {
+    slot& s = slots_[index(pos)];
+    s.data.with_mut([&](storage& st) { ::new (static_cast<void*>(st.bytes)) T(std::move(value)); });
+    // release: the value is written before the receiver can see the slot as full.
+    s.seq.store(full_at(pos), std::memory_order_release);
+    // seq_cst: pairs with the receiver's seq_cst store of receiver_waiting_ followed by its
+    // seq_cst reload of the position (Dekker): either it sees our claim, or we see it waiting.
+    if (receiver_waiting_.load(std::memory_order_seq_cst)) {
+      std::scoped_lock lock(mutex_);
+      not_empty_.notify_one();
+    }
+  }
+
+  T take(slot& s, std::size_t pos) {
+    T value = s.data.with_mut([&](storage& st) {
+      T* p = std::launder(reinterpret_cast<T*>(st.bytes));
+      T out(std::move(*p));
+      p->~T();
+      if (zeroize_) {
+        std::memset(st.bytes, 0, sizeof st.bytes);
+        // Keep the clearing: the bytes are not read again before the next send overwrites them.
+        asm volatile("" : : "r"(st.bytes) : "memory");
+      }
+      return out;
+    });
+    // release: our read of the value happens before a producer of the next lap writes the slot.
+    s.seq.store(free_for(pos + capacity_), std::memory_order_release);
+    return value;
+  }
+
+  // After receiving: wake senders that announced they wait for room.
+  void after_receive() {
+    // seq_cst fence: pairs with the sender's seq_cst increment of senders_waiting_ followed by
+    // its re-check of the slot (Dekker): either it sees the freed slot, or we see it waiting.
+    P::atomic_thread_fence(std::memory_order_seq_cst);
+    if (senders_waiting_.load(std::memory_order_relaxed) != 0) {
+      std::scoped_lock lock(mutex_);
+      not_full_.notify_all();
+    }
+  }
+
+  // Called when the slot at `pos` is not full: closed if close() came and everything it
+  // accepted has been received, else empty (possibly a value is being written right now).
+  recv_status empty_or_closed(std::size_t pos) const {
+    const std::size_t tail = tail_.load(std::memory_order_acquire);
+    if ((tail & closed_bit) != 0 && (tail & ~closed_bit) == pos) return recv_status::closed;
+    return recv_status::empty;
+  }
+
+  send_result<T> send_until_impl(T value, const typename clock::time_point* deadline) {
+    for (;;) {
+      std::size_t pos = 0;
+      const send_status claimed = claim(pos);
+      if (claimed == send_status::ok) {
+        publish(pos, std::move(value));
+        return {send_status::ok, std::nullopt};
+      }
+      if (claimed == send_status::closed) return {send_status::closed, std::move(value)};
+      // Full: announce, re-check, then wait for the receiver to free a slot.
+      std::unique_lock lock(mutex_);
+      senders_waiting_.fetch_add(1, std::memory_order_seq_cst);  // seq_cst: see after_receive
+      bool timed_out = false;
+      while (full_and_open()) {
+        if (deadline == nullptr) {
+          not_full_.wait(lock);
+        } else if (not_full_.wait_until(lock, *deadline) == std::cv_status::timeout) {
+          timed_out = full_and_open();
+          break;
+        }
+      }
+      senders_waiting_.fetch_sub(1, std::memory_order_relaxed);
+      if (timed_out) return {send_status::timeout, std::move(value)};
+    }
+  }
+
+  // Whether the next send position is full and the mailbox open (for waiting senders).
+  bool full_and_open() const {
+    const std::size_t pos = tail_.load(std::memory_order_seq_cst);  // seq_cst: see after_receive
+    if ((pos & closed_bit) != 0) return false;
+    const std::size_t seq = slots_[index(pos)].seq.load(std::memory_order_seq_cst);
+    return static_cast<std::ptrdiff_t>(seq - free_for(pos)) < 0;
+  }
+
+  recv_result<T> recv_until_impl(const typename clock::time_point* deadline) {
+    for (;;) {
+      recv_result<T> r = try_recv();
+      if (r.status != recv_status::empty) return r;
+      if (!wait_not_empty(deadline)) return {recv_status::timeout, std::nullopt};
+    }
+  }
+
+  // Waits until the next position may be full or the mailbox closed. False on timeout.
+  bool wait_not_empty(const typename clock::time_point* deadline) {
+    const std::size_t pos = head_.load();
+    std::unique_lock lock(mutex_);
+    // seq_cst: pairs with publish() (Dekker): after this store, reloading the producers'
+    // position either shows a claim (a value is or will soon be there) or the claim comes
+    // later and its producer sees us waiting.
+    receiver_waiting_.store(true, std::memory_order_seq_cst);
+    bool ok = true;
+    for (;;) {
+      const std::size_t tail = tail_.load(std::memory_order_seq_cst);
+      if ((tail & ~closed_bit) != pos || (tail & closed_bit) != 0) break;  // claimed or closed
+      if (deadline == nullptr) {
+        not_empty_.wait(lock);
+      } else if (not_empty_.wait_until(lock, *deadline) == std::cv_status::timeout) {
+        const std::size_t again = tail_.load(std::memory_order_seq_cst);
+        ok = (again & ~closed_bit) != pos || (again & closed_bit) != 0;
+        break;
+      }
+    }
+    receiver_waiting_.store(false, std::memory_order_relaxed);
+    lock.unlock();
+    // A claimed position may not be published yet: let its producer finish.
+    if (ok && slots_[index(pos)].seq.load(std::memory_order_acquire) != full_at(pos) &&
+        (tail_.load(std::memory_order_acquire) & ~closed_bit) != pos) {
+      P::yield();
+    }
+    return ok;
+  }
+
+  const std::size_t capacity_;
+  const std::size_t mask_;  // capacity - 1: the index mask when capacity is a power of two
+  const bool pow2_;
+  const bool zeroize_;
+  std::unique_ptr<slot[]> slots_;
+  alignas(64) atomic_size tail_{0};   // producers' next position | closed_bit
+  alignas(64) typename P::template var<std::size_t> head_{0};  // receiver's next position
+  alignas(64) atomic_flag receiver_waiting_{false};
+  typename P::template atomic<std::uint32_t> senders_waiting_{0};
+  typename P::mutex mutex_;                   // slow path only
+  typename P::condition_variable not_full_;   // senders wait here
+  typename P::condition_variable not_empty_;  // the receiver waits here
+};
+
+}  // namespace weft

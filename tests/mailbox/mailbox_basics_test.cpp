@@ -1,0 +1,165 @@
+// The mailbox's contract, one typed test body per platform: on real threads (weft::os) it runs
+// once; on the simulator (weft::sim::platform) it is explored over many interleavings.
+#include <weft/core/mailbox.hpp>
+#include <weft/core/os_platform.hpp>
+#include <weft/sim/gtest.hpp>
+#include <weft/sim/platform.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Runs `body` on platform P: directly for weft::os, explored for the simulator.
+template <class P, class F>
+void run_on(F body) {
+  if constexpr (std::is_same_v<P, weft::os>) {
+    body();
+  } else {
+    weft::sim::options o;
+    o.iterations = 2000;
+    o.trace_dir = ::testing::TempDir() + "/weft-mailbox-basics";
+    weft::sim::testing::check(body, o);
+  }
+}
+
+template <class P>
+class Mailbox : public ::testing::Test {};
+using platforms = ::testing::Types<weft::os, weft::sim::platform>;
+TYPED_TEST_SUITE(Mailbox, platforms);
+
+TEST(MailboxConstruction, CapacityZeroIsAClearError) {
+  EXPECT_THROW((weft::mailbox<int, weft::os>(0)), std::invalid_argument);
+  try {
+    weft::mailbox<int, weft::os> m(0);
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("capacity must be at least 1"), std::string::npos);
+  }
+}
+
+TYPED_TEST(Mailbox, TrySendReturnsBusyWhenFullAndHandsTheValueBack) {
+  run_on<TypeParam>([] {
+    for (std::size_t capacity : {1u, 2u, 3u, 4u}) {
+      weft::mailbox<std::unique_ptr<int>, TypeParam> m(capacity);
+      for (std::size_t i = 0; i < capacity; ++i) {
+        WEFT_ASSERT(TypeParam, m.try_send(std::make_unique<int>(static_cast<int>(i))).ok(),
+                    "a send below capacity is accepted");
+      }
+      auto r = m.try_send(std::make_unique<int>(99));
+      WEFT_ASSERT(TypeParam, r.status == weft::send_status::busy, "full means busy");
+      WEFT_ASSERT(TypeParam, r.value && *r.value && **r.value == 99, "the value comes back");
+      for (std::size_t i = 0; i < capacity; ++i) {
+        auto got = m.try_recv();
+        WEFT_ASSERT(TypeParam, got.ok(), "every accepted value is received");
+        WEFT_ASSERT(TypeParam, **got.value == static_cast<int>(i), "in order");
+      }
+      WEFT_ASSERT(TypeParam, m.try_recv().status == weft::recv_status::empty, "then empty");
+    }
+  });
+}
+
+TYPED_TEST(Mailbox, CloseRefusesLaterSendsAndDrainsEarlierOnes) {
+  run_on<TypeParam>([] {
+    weft::mailbox<int, TypeParam> m(4);
+    WEFT_ASSERT(TypeParam, m.try_send(1).ok(), "accepted");
+    WEFT_ASSERT(TypeParam, m.try_send(2).ok(), "accepted");
+    m.close();
+    auto late = m.try_send(3);
+    WEFT_ASSERT(TypeParam, late.status == weft::send_status::closed, "closed after close()");
+    WEFT_ASSERT(TypeParam, late.value == 3, "handed back");
+    WEFT_ASSERT(TypeParam, m.recv().value == 1, "drains");
+    WEFT_ASSERT(TypeParam, m.recv().value == 2, "drains");
+    WEFT_ASSERT(TypeParam, m.recv().status == weft::recv_status::closed, "then closed");
+    WEFT_ASSERT(TypeParam, m.try_recv().status == weft::recv_status::closed, "and stays closed");
+  });
+}
+
+TYPED_TEST(Mailbox, TwoProducersOneConsumerNothingLostFifoPerProducer) {
+  run_on<TypeParam>([] {
+    constexpr int per_producer = 3;
+    weft::mailbox<int, TypeParam> m(2);
+    auto produce = [&m](int id) {
+      for (int i = 0; i < per_producer; ++i) {
+        WEFT_ASSERT(TypeParam, m.send(id * 100 + i).ok(), "send to an open mailbox succeeds");
+      }
+    };
+    typename TypeParam::thread a([&] { produce(1); });
+    typename TypeParam::thread b([&] { produce(2); });
+    int next[3] = {0, 0, 0};
+    for (int n = 0; n < 2 * per_producer; ++n) {
+      auto r = m.recv();
+      WEFT_ASSERT(TypeParam, r.ok(), "a value arrives");
+      const int producer = *r.value / 100;
+      WEFT_ASSERT(TypeParam, *r.value % 100 == next[producer], "fifo per producer");
+      ++next[producer];
+    }
+    a.join();
+    b.join();
+    WEFT_ASSERT(TypeParam, m.try_recv().status == weft::recv_status::empty, "exactly once");
+  });
+}
+
+TYPED_TEST(Mailbox, RecvBatchTakesUpToMaxInOrder) {
+  run_on<TypeParam>([] {
+    weft::mailbox<int, TypeParam> m(8);
+    for (int i = 0; i < 5; ++i) WEFT_ASSERT(TypeParam, m.try_send(i).ok(), "accepted");
+    std::vector<int> out;
+    auto r = m.try_recv_batch(std::back_inserter(out), 3);
+    WEFT_ASSERT(TypeParam, r.status == weft::recv_status::ok && r.count == 3, "three");
+    r = m.recv_batch(std::back_inserter(out), 64);
+    WEFT_ASSERT(TypeParam, r.status == weft::recv_status::ok && r.count == 2, "the rest");
+    WEFT_ASSERT(TypeParam, (out == std::vector<int>{0, 1, 2, 3, 4}), "in order");
+    m.close();
+    r = m.recv_batch(std::back_inserter(out), 64);
+    WEFT_ASSERT(TypeParam, r.status == weft::recv_status::closed && r.count == 0, "closed");
+  });
+}
+
+TYPED_TEST(Mailbox, TimedCallsTimeOutAndHandTheValueBack) {
+  run_on<TypeParam>([] {
+    weft::mailbox<int, TypeParam> m(1);
+    WEFT_ASSERT(TypeParam, m.recv_for(1ms).status == weft::recv_status::timeout, "nothing came");
+    WEFT_ASSERT(TypeParam, m.try_send(1).ok(), "accepted");
+    auto r = m.send_for(2, 1ms);
+    WEFT_ASSERT(TypeParam, r.status == weft::send_status::timeout, "no room came");
+    WEFT_ASSERT(TypeParam, r.value == 2, "handed back");
+  });
+}
+
+TYPED_TEST(Mailbox, CloseWakesAWaitingReceiverAndAWaitingSender) {
+  run_on<TypeParam>([] {
+    weft::mailbox<int, TypeParam> empty(1);
+    typename TypeParam::thread receiver([&] {
+      WEFT_ASSERT(TypeParam, empty.recv().status == weft::recv_status::closed, "woken by close");
+    });
+    weft::mailbox<int, TypeParam> full(1);
+    WEFT_ASSERT(TypeParam, full.try_send(7).ok(), "fills it");
+    typename TypeParam::thread sender([&] {
+      auto r = full.send(8);
+      WEFT_ASSERT(TypeParam, r.status == weft::send_status::closed, "woken by close");
+      WEFT_ASSERT(TypeParam, r.value == 8, "handed back");
+    });
+    empty.close();
+    full.close();
+    receiver.join();
+    sender.join();
+  });
+}
+
+TYPED_TEST(Mailbox, ZeroisedSlotsStillDeliverEverything) {
+  run_on<TypeParam>([] {
+    weft::mailbox<long, TypeParam> m(3, /*zeroize=*/true);
+    for (int round = 0; round < 3; ++round) {
+      for (long i = 0; i < 3; ++i) WEFT_ASSERT(TypeParam, m.try_send(i + 10 * round).ok(), "ok");
+      for (long i = 0; i < 3; ++i) WEFT_ASSERT(TypeParam, m.recv().value == i + 10 * round, "fifo");
+    }
+  });
+}
+
+}  // namespace
