@@ -76,7 +76,30 @@ struct [[nodiscard]] batch_result {
 inline constexpr std::size_t mailbox_default_capacity = 512;
 inline constexpr std::size_t mailbox_batch_max = 64;
 
-template <class T, class P = default_platform>
+// Deliberately broken variants of the mailbox, so that tests can prove the checkers find each
+// bug (tests/mailbox/mailbox_teeth_test.cpp). The default, `correct`, compiles every fault out.
+namespace mailbox_variant {
+struct correct {
+  static constexpr bool publish_relaxed = false;     // publish a slot with a relaxed store
+  static constexpr bool skip_closed_check = false;   // accept sends after close()
+  static constexpr bool lose_one_slot = false;       // allocate capacity - 1 slots
+  static constexpr bool check_waiter_early = false;  // look for a waiting receiver before claiming
+};
+struct relaxed_publish : correct {
+  static constexpr bool publish_relaxed = true;
+};
+struct no_closed_check : correct {
+  static constexpr bool skip_closed_check = true;
+};
+struct one_slot_short : correct {
+  static constexpr bool lose_one_slot = true;
+};
+struct wake_before_publish : correct {
+  static constexpr bool check_waiter_early = true;
+};
+}  // namespace mailbox_variant
+
+template <class T, class P = default_platform, class Variant = mailbox_variant::correct>
   requires platform<P> && std::is_nothrow_move_constructible_v<T>
 class mailbox {
   using atomic_size = typename P::template atomic<std::size_t>;
@@ -99,11 +122,12 @@ class mailbox {
   // Throws std::invalid_argument for capacity 0 (a mailbox that could never accept anything)
   // or a capacity too large to index.
   explicit mailbox(std::size_t capacity = mailbox_default_capacity, bool zeroize = false)
-      : capacity_(checked_capacity(capacity)),
-        mask_(capacity - 1),
-        pow2_(is_power_of_two(capacity)),
+      : capacity_(Variant::lose_one_slot && capacity > 1 ? capacity - 1
+                                                           : checked_capacity(capacity)),
+        mask_(capacity_ - 1),
+        pow2_(is_power_of_two(capacity_)),
         zeroize_(zeroize),
-        slots_(new slot[capacity]) {
+        slots_(new slot[capacity_]) {
     for (std::size_t i = 0; i < capacity_; ++i) {
       slots_[i].seq.store(free_for(i), std::memory_order_relaxed);
     }
@@ -132,10 +156,11 @@ class mailbox {
 
   // Never blocks. ok: accepted. busy: the mailbox is full. closed: close() came first.
   send_result<T> try_send(T value) {
+    const bool early = early_waiter_check();
     std::size_t pos = 0;
     const send_status claimed = claim(pos);
     if (claimed != send_status::ok) return {claimed, std::move(value)};
-    publish(pos, std::move(value));
+    publish(pos, std::move(value), early);
     return {send_status::ok, std::nullopt};
   }
 
@@ -248,7 +273,10 @@ class mailbox {
   send_status claim(std::size_t& pos) {
     pos = tail_.load(std::memory_order_relaxed);
     for (;;) {
-      if ((pos & closed_bit) != 0) return send_status::closed;
+      if ((pos & closed_bit) != 0) {
+        if constexpr (!Variant::skip_closed_check) return send_status::closed;
+        pos &= ~closed_bit;  // the broken variant claims a position as if still open
+      }
       slot& s = slots_[index(pos)];
       // acquire: pairs with the consumer's release when it frees the slot, so our write of the
       // new value cannot race with its read of the old one.
@@ -257,13 +285,25 @@ class mailbox {
       if (diff == 0) {
         // seq_cst: the claim is ordered with close() and with the receiver's announcement
         // that it is about to wait (see wait_not_empty).
+        if constexpr (Variant::skip_closed_check) {
+          std::size_t observed = tail_.load(std::memory_order_seq_cst);
+          if ((observed & ~closed_bit) == pos &&
+              tail_.compare_exchange_weak(observed, (observed & closed_bit) | (pos + 1),
+                                          std::memory_order_seq_cst, std::memory_order_relaxed)) {
+            return send_status::ok;
+          }
+          pos = tail_.load(std::memory_order_relaxed);
+          continue;
+        }
         if (tail_.compare_exchange_weak(pos, pos + 1, std::memory_order_seq_cst,
                                         std::memory_order_relaxed)) {
           return send_status::ok;
         }
       } else if (diff < 0) {
-        // The slot still holds the value of the previous lap: the mailbox is full, unless a
+        // The slot still holds the value of the previous lap (or is being filled with it): the
+        // positions pos - capacity .. pos - 1 are all claimed, so the mailbox is full, unless a
         // position was claimed in between (then try again from the new position).
+        WEFT_ASSERT(P, seq >= free_for(pos - capacity_), "slot older than one lap");
         const std::size_t now = tail_.load(std::memory_order_relaxed);
         if (now == pos) return send_status::busy;
         pos = now;
@@ -273,14 +313,31 @@ class mailbox {
     }
   }
 
-  void publish(std::size_t pos, T&& value) {
+  // The broken variant looks for a waiting receiver before claiming its position: a receiver
+  // that announces itself in between, and sees no claim, sleeps on a message it is never told
+  // about.
+  bool early_waiter_check() {
+    if constexpr (Variant::check_waiter_early) {
+      return receiver_waiting_.load(std::memory_order_seq_cst);
+    } else {
+      return false;
+    }
+  }
+
+  void publish(std::size_t pos, T&& value, bool early_wake) {
     slot& s = slots_[index(pos)];
+    WEFT_ASSERT(P, s.seq.load(std::memory_order_relaxed) == free_for(pos), "claimed slot is free");
+    bool wake = early_wake;
     s.data.with_mut([&](storage& st) { ::new (static_cast<void*>(st.bytes)) T(std::move(value)); });
     // release: the value is written before the receiver can see the slot as full.
-    s.seq.store(full_at(pos), std::memory_order_release);
+    s.seq.store(full_at(pos), Variant::publish_relaxed ? std::memory_order_relaxed
+                                                       : std::memory_order_release);
     // seq_cst: pairs with the receiver's seq_cst store of receiver_waiting_ followed by its
     // seq_cst reload of the position (Dekker): either it sees our claim, or we see it waiting.
-    if (receiver_waiting_.load(std::memory_order_seq_cst)) {
+    if constexpr (!Variant::check_waiter_early) {
+      wake = receiver_waiting_.load(std::memory_order_seq_cst);
+    }
+    if (wake) {
       std::scoped_lock lock(mutex_);
       not_empty_.notify_one();
     }
@@ -324,10 +381,11 @@ class mailbox {
 
   send_result<T> send_until_impl(T value, const typename clock::time_point* deadline) {
     for (;;) {
+      const bool early = early_waiter_check();
       std::size_t pos = 0;
       const send_status claimed = claim(pos);
       if (claimed == send_status::ok) {
-        publish(pos, std::move(value));
+        publish(pos, std::move(value), early);
         return {send_status::ok, std::nullopt};
       }
       if (claimed == send_status::closed) return {send_status::closed, std::move(value)};

@@ -1,0 +1,150 @@
+// The mailbox under the simulator: its invariants across many workloads and both strategies,
+// and the deliberately broken variants, each found, replayed, and kept as a regression trace.
+#include "mailbox_workload.hpp"
+
+#include <weft/core/mailbox.hpp>
+#include <weft/properties/mailbox_history.hpp>
+#include <weft/sim/gtest.hpp>
+#include <weft/sim/platform.hpp>
+#include <weft/traces/trace_io.hpp>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <sstream>
+
+namespace {
+
+namespace sim = weft::sim;
+using weft::testing::mailbox_workload;
+using weft::testing::run_mailbox_workload;
+
+sim::options explore_options(const char* strategy, std::uint64_t iterations) {
+  sim::options o;
+  o.strategy.name = strategy;
+  o.iterations = iterations;
+  o.trace_dir = ::testing::TempDir() + "/weft-mailbox-sim";
+  return o;
+}
+
+std::vector<mailbox_workload> workloads() {
+  std::vector<mailbox_workload> out;
+  for (std::uint32_t producers : {1u, 2u, 3u}) {
+    for (std::size_t capacity : {1u, 2u, 3u, 4u}) {
+      for (std::int32_t close_after : {-1, 1, -2}) {
+        for (bool blocking : {true, false}) {
+          mailbox_workload w;
+          w.producers = producers;
+          w.messages = producers == 3 ? 1 : 2;
+          w.capacity = capacity;
+          w.close_after = close_after;
+          w.blocking_send = blocking;
+          w.batch = capacity % 2 == 0 ? 3 : 1;
+          out.push_back(w);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// 72 workloads x 2 strategies x 1000 executions, each from a fresh seed printed on failure.
+TEST(MailboxSim, InvariantsHoldAcrossWorkloadsAndStrategies) {
+  for (const mailbox_workload& w : workloads()) {
+    for (const char* strategy : {"random", "pct"}) {
+      std::ostringstream name;
+      name << w << " " << strategy;
+      SCOPED_TRACE(name.str());
+      sim::testing::check([w] { run_mailbox_workload(w); }, explore_options(strategy, 1000));
+    }
+  }
+}
+
+// ----- teeth: each broken variant is found, reproduced from its seed and its trace -----
+
+void relaxed_publish_body() {
+  mailbox_workload w;
+  w.producers = 1;
+  w.messages = 1;
+  run_mailbox_workload<weft::mailbox_variant::relaxed_publish>(w);
+}
+
+void no_closed_check_body() {
+  mailbox_workload w;
+  w.producers = 2;
+  w.messages = 2;
+  w.capacity = 4;
+  w.close_after = 0;  // the receiver closes at once, then drains
+  w.blocking_send = false;
+  run_mailbox_workload<weft::mailbox_variant::no_closed_check>(w);
+}
+
+// Busy only when full: with the receiver not yet started, `capacity` sends must all fit.
+void one_slot_short_body() {
+  weft::mailbox<int, sim::platform, weft::mailbox_variant::one_slot_short> box(2);
+  const auto first = box.try_send(1);
+  const auto second = box.try_send(2);
+  sim::check(first.ok() && second.ok(),
+             "busy-only-when-full: a send was refused with fewer than capacity values queued");
+}
+
+void wake_before_publish_body() {
+  mailbox_workload w;
+  w.producers = 1;
+  w.messages = 1;
+  run_mailbox_workload<weft::mailbox_variant::wake_before_publish>(w);
+}
+
+struct tooth {
+  const char* name;
+  void (*body)();
+  sim::failure_kind kind;
+  const char* message;
+};
+
+const tooth teeth[] = {
+    {"MailboxTeeth.RelaxedPublishOfTheSlotIsARace", relaxed_publish_body,
+     sim::failure_kind::data_race, "data race on var"},
+    {"MailboxTeeth.MissingClosedCheckDropsMessages", no_closed_check_body,
+     sim::failure_kind::assertion, "invariant violated"},
+    {"MailboxTeeth.OffByOneCapacityIsBusyBeforeFull", one_slot_short_body,
+     sim::failure_kind::assertion, "busy-only-when-full"},
+    {"MailboxTeeth.WakeCheckBeforeClaimLosesAWakeUp", wake_before_publish_body,
+     sim::failure_kind::deadlock, "every thread is blocked"},
+};
+
+void expect_tooth(const tooth& t) {
+  for (const char* strategy : {"random", "pct"}) {
+    sim::options o = explore_options(strategy, 20000);
+    o.scenario = t.name;
+    // Set WEFT_CORPUS_DIR=traces/regressions/mailbox to refresh the committed corpus.
+    if (const char* corpus = std::getenv("WEFT_CORPUS_DIR")) o.trace_dir = corpus;
+    sim::testing::expect_failure(t.body, t.kind, t.message, o);
+  }
+}
+
+TEST(MailboxTeeth, RelaxedPublishOfTheSlotIsARace) { expect_tooth(teeth[0]); }
+TEST(MailboxTeeth, MissingClosedCheckDropsMessages) { expect_tooth(teeth[1]); }
+TEST(MailboxTeeth, OffByOneCapacityIsBusyBeforeFull) { expect_tooth(teeth[2]); }
+TEST(MailboxTeeth, WakeCheckBeforeClaimLosesAWakeUp) { expect_tooth(teeth[3]); }
+
+// Every trace in traces/regressions/mailbox replays to its recorded failure.
+TEST(MailboxCorpus, EveryRegressionTraceReplaysToItsFailure) {
+  std::map<std::string, void (*)()> bodies;
+  for (const tooth& t : teeth) bodies[t.name] = t.body;
+  std::size_t replayed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(WEFT_MAILBOX_CORPUS)) {
+    if (entry.path().extension() != ".wtrace") continue;
+    const weft::traces::trace t = weft::traces::read_file(entry.path());
+    const auto body = bodies.find(t.scenario);
+    ASSERT_NE(body, bodies.end()) << entry.path() << ": no body for scenario " << t.scenario;
+    const sim::report r = sim::replay_trace(t, body->second);
+    EXPECT_TRUE(r.reproduced_from_trace) << entry.path() << ": " << r.failed.message;
+    ++replayed;
+  }
+  EXPECT_GE(replayed, std::size(teeth)) << "the corpus should hold a trace of every tooth";
+}
+
+}  // namespace
