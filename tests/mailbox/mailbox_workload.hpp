@@ -7,6 +7,7 @@
 #include <weft/properties/mailbox_history.hpp>
 #include <weft/sim/platform.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <ostream>
@@ -21,8 +22,8 @@ struct mailbox_workload {
   std::size_t capacity = 2;          // 1..4
   bool blocking_send = true;         // send() waits for room; else try_send, retrying on busy
   std::size_t batch = 1;             // receive with recv_batch(max = batch) when > 1
-  std::int32_t close_after = -1;     // the receiver closes after this many messages; -1 never,
-                                     // -2: a separate thread closes at some point
+  std::int32_t close_after = -1;     // the receiver closes after this many messages (at most
+                                     // all of them); -1 never; -2 a separate thread closes
 };
 
 inline std::ostream& operator<<(std::ostream& os, const mailbox_workload& w) {
@@ -67,7 +68,8 @@ void run_mailbox_workload(const mailbox_workload& w) {
   bool closed = false;
   bool closed_by_me = false;
   while (!closed) {
-    if (w.close_after >= 0 && !closed_by_me && got >= static_cast<std::uint64_t>(w.close_after)) {
+    if (w.close_after >= 0 && !closed_by_me &&
+        got >= std::min<std::uint64_t>(static_cast<std::uint64_t>(w.close_after), total)) {
       box.close();
       history.close_returned();
       closed_by_me = true;
