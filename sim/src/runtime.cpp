@@ -125,7 +125,6 @@ void runtime::reset_execution(std::uint64_t execution_seed) {
   slot& main = slots_[0];
   main.state = thread_state::runnable;
   main.reason = wait_reason::none;
-  main.joined = true;  // the body's thread is joined by the runtime itself
   main.joiner = no_thread;
   main.clock.clear();
   main.clock.c[0] = 1;
@@ -590,7 +589,6 @@ std::uint32_t runtime::allocate_thread(const char* name, const weft::source_loca
   const slot& parent = slots_[current_];
   child.state = thread_state::free;
   child.reason = wait_reason::none;
-  child.joined = false;
   child.joiner = no_thread;
   child.deadline_ns = -1;
   child.clock = parent.clock;
@@ -627,7 +625,6 @@ void runtime::join(std::uint32_t t, const weft::source_location& where) {
     slots_[t].joiner = current_;
     block(wait_reason::join, t, where);
   }
-  slots_[t].joined = true;
   acquire(slots_[t].clock);
 }
 

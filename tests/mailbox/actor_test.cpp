@@ -1,6 +1,8 @@
 // weft::actor on real threads and in the simulator: handled in order, stop delivers or hands
 // back every accepted message, senders never block, bad options are clear errors.
 #include <weft/core/actor.hpp>
+#include "run_on_platform.hpp"
+
 #include <weft/core/os_platform.hpp>
 #include <weft/properties/mailbox_history.hpp>
 #include <weft/sim/gtest.hpp>
@@ -16,14 +18,7 @@ using namespace std::chrono_literals;
 
 template <class P, class F>
 void run_on(F body) {
-  if constexpr (std::is_same_v<P, weft::os>) {
-    body();
-  } else {
-    weft::sim::options o;
-    o.iterations = 1000;
-    o.trace_dir = ::testing::TempDir() + "/weft-actor";
-    weft::sim::testing::check(body, o);
-  }
+  weft::testing::run_on<P>(body, "weft-actor", 1000);
 }
 
 template <class P>

@@ -1,6 +1,8 @@
 // The mailbox's contract, one typed test body per platform: on real threads (weft::os) it runs
 // once; on the simulator (weft::sim::platform) it is explored over many interleavings.
 #include <weft/core/mailbox.hpp>
+#include "run_on_platform.hpp"
+
 #include <weft/core/os_platform.hpp>
 #include <weft/sim/gtest.hpp>
 #include <weft/sim/platform.hpp>
@@ -16,17 +18,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Runs `body` on platform P: directly for weft::os, explored for the simulator.
 template <class P, class F>
 void run_on(F body) {
-  if constexpr (std::is_same_v<P, weft::os>) {
-    body();
-  } else {
-    weft::sim::options o;
-    o.iterations = 2000;
-    o.trace_dir = ::testing::TempDir() + "/weft-mailbox-basics";
-    weft::sim::testing::check(body, o);
-  }
+  weft::testing::run_on<P>(body, "weft-mailbox-basics", 2000);
 }
 
 template <class P>

@@ -46,7 +46,6 @@ namespace weft::sim {
 struct vclock {
   static_assert(max_threads % 4 == 0);
   alignas(16) std::array<std::uint32_t, max_threads> c{};
-  void join(const vclock& other) noexcept { join(other, max_threads); }
   // Joins the first n entries (rounded up to 4): entries of threads not yet spawned are zero.
   void join(const vclock& other, std::uint32_t n) noexcept {
     using lanes = std::int32_t __attribute__((vector_size(16)));
@@ -353,7 +352,6 @@ class runtime {
     wait_reason reason = wait_reason::none;
     bool timed_out = false;
     bool has_fiber = false;
-    bool joined = false;
     std::uint32_t wait_object = 0;
     std::int64_t deadline_ns = -1;
     std::uint64_t wait_seq = 0;
