@@ -21,12 +21,18 @@
 // a time receives (try_recv, recv, recv_for, try_recv_batch, recv_batch). Receiving from two
 // threads at once is a programmer error.
 //
-// Algorithm: the bounded ring with per-slot sequence numbers of D. Vyukov ("Bounded MPMC
-// queue", 1024cores.net), with the single consumer's position kept in plain data and the
-// closed flag folded into the producers' position, so that close() fixes exactly which sends
-// were accepted. Blocking waits use a mutex and two condition variables, touched only on the
-// slow path: a fast-path send or receive does no locking and wakes a waiter only when one has
-// announced itself (a Dekker-style handshake of seq_cst operations, commented in place).
+// Algorithm: a bounded ring. Producers claim positions with a CAS on the shared tail (the
+// closed flag folded into it, so that close() fixes exactly which sends were accepted), write
+// the value, and mark the slot with a per-slot sequence number as in D. Vyukov's bounded queue
+// (1024cores.net). Unlike Vyukov's queue, the single consumer never writes a slot: it
+// publishes its position once per receive (once per batch), and producers check for room
+// against that position, cached in the producers' own cache line and refreshed only when the
+// ring looks full. A slot's cache line therefore travels from producer to consumer and never
+// back, and the consumer polls no line the producers write except the slots themselves (the
+// closed flag has its own read-mostly copy). Blocking waits use a mutex and two condition
+// variables, touched only on the slow path: a fast-path send or receive does no locking and
+// wakes a waiter only when one has announced itself (a Dekker-style handshake of seq_cst
+// operations, commented in place).
 #pragma once
 
 #include <weft/core/assert.hpp>
@@ -109,9 +115,8 @@ class mailbox {
     alignas(T) unsigned char bytes[sizeof(T)];
   };
   struct slot {
-    atomic_size seq;  // 2p: free for the producer of position p; 2p + 1: holds the value of
-                      // position p. (Doubling keeps the two apart even for capacity 1, where
-                      // Vyukov's p + 1 would equal the next lap's p + capacity.)
+    atomic_size seq;  // p + 1: holds the value of position p. Written by producers only; the
+                      // values of one slot's positions p, p + capacity, ... are all distinct.
     typename P::template var<storage> data;
   };
 
@@ -129,7 +134,7 @@ class mailbox {
         zeroize_(zeroize),
         slots_(new slot[capacity_]) {
     for (std::size_t i = 0; i < capacity_; ++i) {
-      slots_[i].seq.store(free_for(i), std::memory_order_relaxed);
+      slots_[i].seq.store(0, std::memory_order_relaxed);  // 0: no position's value yet
     }
   }
   mailbox(const mailbox&) = delete;
@@ -138,7 +143,7 @@ class mailbox {
   // Destroys the values still queued (nobody received them: the owner chose to drop them).
   ~mailbox() {
     const std::size_t tail = tail_.load(std::memory_order_acquire) & ~closed_bit;
-    for (std::size_t pos = head_.load(); pos != tail; ++pos) {
+    for (std::size_t pos = head_local_.load(); pos != tail; ++pos) {
       slot& s = slots_[index(pos)];
       if (s.seq.load(std::memory_order_acquire) == full_at(pos)) {
         s.data.with_mut([](storage& st) { std::launder(reinterpret_cast<T*>(st.bytes))->~T(); });
@@ -182,6 +187,9 @@ class mailbox {
     // seq_cst: ordered with the senders' claims (a claim either precedes the close and is
     // delivered, or sees the bit and fails) and with the waiters' announcements below.
     tail_.fetch_or(closed_bit, std::memory_order_seq_cst);
+    // The receiver reads this copy when it finds the ring empty, instead of polling tail_ (the
+    // line producers write on every send). Set after the bit: seeing it means tail_ is final.
+    closed_.store(true, std::memory_order_release);
     std::scoped_lock lock(mutex_);
     not_full_.notify_all();
     not_empty_.notify_all();
@@ -191,15 +199,14 @@ class mailbox {
 
   // Never blocks. ok with a value, empty, or closed (closed and everything drained).
   recv_result<T> try_recv() {
-    const std::size_t pos = head_.load();
+    const std::size_t pos = head_local_.load();
     slot& s = slots_[index(pos)];
     // acquire: pairs with the producer's release in publish(): its value is visible.
     if (s.seq.load(std::memory_order_acquire) != full_at(pos)) {
       return {empty_or_closed(pos), std::nullopt};
     }
-    recv_result<T> r{recv_status::ok, take(s, pos)};
-    head_.store(pos + 1);
-    after_receive();
+    recv_result<T> r{recv_status::ok, take(s)};
+    after_receive(pos + 1);
     return r;
   }
 
@@ -216,20 +223,19 @@ class mailbox {
   batch_result try_recv_batch(OutputIt out, std::size_t max) {
     WEFT_ASSERT(P, max >= 1, "recv_batch: max must be at least 1");
     WEFT_ASSERT(P, max <= mailbox_batch_max, "recv_batch: max must be at most 64");
-    std::size_t pos = head_.load();
+    std::size_t pos = head_local_.load();
     const std::size_t first = pos;
     std::size_t n = 0;
     while (n < max) {
       slot& s = slots_[index(pos)];
       if (s.seq.load(std::memory_order_acquire) != full_at(pos)) break;  // acquire: as in try_recv
-      *out = take(s, pos);
+      *out = take(s);
       ++out;
       ++pos;
       ++n;
     }
     if (n == 0) return {empty_or_closed(first), 0};
-    head_.store(pos);
-    after_receive();
+    after_receive(pos);
     return {recv_status::ok, n};
   }
 
@@ -248,7 +254,7 @@ class mailbox {
   // others send).
   std::size_t size_approx() const {
     const std::size_t tail = tail_.load(std::memory_order_relaxed) & ~closed_bit;
-    const std::size_t head = head_.load();
+    const std::size_t head = head_local_.load();
     return tail >= head ? tail - head : 0;
   }
 
@@ -263,8 +269,7 @@ class mailbox {
     return capacity;
   }
   static constexpr bool is_power_of_two(std::size_t n) noexcept { return (n & (n - 1)) == 0; }
-  static constexpr std::size_t free_for(std::size_t pos) noexcept { return 2 * pos; }
-  static constexpr std::size_t full_at(std::size_t pos) noexcept { return 2 * pos + 1; }
+  static constexpr std::size_t full_at(std::size_t pos) noexcept { return pos + 1; }
   std::size_t index(std::size_t pos) const noexcept {
     return pow2_ ? (pos & mask_) : pos % capacity_;
   }
@@ -277,38 +282,40 @@ class mailbox {
         if constexpr (!Variant::skip_closed_check) return send_status::closed;
         pos &= ~closed_bit;  // the broken variant claims a position as if still open
       }
-      slot& s = slots_[index(pos)];
-      // acquire: pairs with the consumer's release when it frees the slot, so our write of the
-      // new value cannot race with its read of the old one.
-      const std::size_t seq = s.seq.load(std::memory_order_acquire);
-      const auto diff = static_cast<std::ptrdiff_t>(seq - free_for(pos));
-      if (diff == 0) {
-        // seq_cst: the claim is ordered with close() and with the receiver's announcement
-        // that it is about to wait (see wait_not_empty).
-        if constexpr (Variant::skip_closed_check) {
-          std::size_t observed = tail_.load(std::memory_order_seq_cst);
-          if ((observed & ~closed_bit) == pos &&
-              tail_.compare_exchange_weak(observed, (observed & closed_bit) | (pos + 1),
-                                          std::memory_order_seq_cst, std::memory_order_relaxed)) {
-            return send_status::ok;
-          }
-          pos = tail_.load(std::memory_order_relaxed);
+      // Room for `pos` once the receiver has taken position pos - capacity. The cached copy of
+      // its position lives in the producers' line; it lags, so it can only make the ring look
+      // fuller than it is, and is refreshed then.
+      // acquire (here and below): pairs with the receiver's release of its position, through
+      // the producer that refreshed the cache, so our write of the new value cannot race with
+      // its read of the old one.
+      std::size_t head = head_cache_.load(std::memory_order_acquire);
+      if (pos - head >= capacity_) {  // also when a stale pos is behind head: then tail moved
+        head = head_.load(std::memory_order_acquire);
+        if (pos - head >= capacity_) {
+          // pos - capacity .. pos - 1 are all claimed and not yet received: the mailbox is
+          // full, unless a position was claimed in between (then try again from there).
+          const std::size_t now = tail_.load(std::memory_order_relaxed);
+          if (now == pos) return send_status::busy;
+          pos = now;
           continue;
         }
-        if (tail_.compare_exchange_weak(pos, pos + 1, std::memory_order_seq_cst,
-                                        std::memory_order_relaxed)) {
+        head_cache_.store(head, std::memory_order_release);
+      }
+      // seq_cst: the claim is ordered with close() and with the receiver's announcement that
+      // it is about to wait (see wait_not_empty).
+      if constexpr (Variant::skip_closed_check) {
+        std::size_t observed = tail_.load(std::memory_order_seq_cst);
+        if ((observed & ~closed_bit) == pos &&
+            tail_.compare_exchange_weak(observed, (observed & closed_bit) | (pos + 1),
+                                        std::memory_order_seq_cst, std::memory_order_relaxed)) {
           return send_status::ok;
         }
-      } else if (diff < 0) {
-        // The slot still holds the value of the previous lap (or is being filled with it): the
-        // positions pos - capacity .. pos - 1 are all claimed, so the mailbox is full, unless a
-        // position was claimed in between (then try again from the new position).
-        WEFT_ASSERT(P, seq >= free_for(pos - capacity_), "slot older than one lap");
-        const std::size_t now = tail_.load(std::memory_order_relaxed);
-        if (now == pos) return send_status::busy;
-        pos = now;
-      } else {
         pos = tail_.load(std::memory_order_relaxed);
+        continue;
+      }
+      if (tail_.compare_exchange_weak(pos, pos + 1, std::memory_order_seq_cst,
+                                      std::memory_order_relaxed)) {
+        return send_status::ok;
       }
     }
   }
@@ -325,8 +332,8 @@ class mailbox {
   }
 
   void publish(std::size_t pos, T&& value, bool early_wake) {
-    // claim() saw this slot free for `pos` before winning the position; only this producer
-    // can change it now, so it is not re-checked here (a reload here cost 12% of a send).
+    // claim() saw the receiver past pos - capacity before winning the position: the slot is
+    // free, and only this producer writes it now.
     slot& s = slots_[index(pos)];
     bool wake = early_wake;
     s.data.with_mut([&](storage& st) { ::new (static_cast<void*>(st.bytes)) T(std::move(value)); });
@@ -344,7 +351,9 @@ class mailbox {
     }
   }
 
-  T take(slot& s, std::size_t pos) {
+  // Moves the value out of a full slot. The slot is not marked free: the receiver's position,
+  // published by after_receive(), says which slots are free.
+  T take(slot& s) {
     T value = s.data.with_mut([&](storage& st) {
       T* p = std::launder(reinterpret_cast<T*>(st.bytes));
       T out(std::move(*p));
@@ -356,15 +365,17 @@ class mailbox {
       }
       return out;
     });
-    // release: our read of the value happens before a producer of the next lap writes the slot.
-    s.seq.store(free_for(pos + capacity_), std::memory_order_release);
     return value;
   }
 
-  // After receiving: wake senders that announced they wait for room.
-  void after_receive() {
+  // After receiving up to (not including) `pos`: publish the position, then wake senders that
+  // announced they wait for room.
+  void after_receive(std::size_t pos) {
+    head_local_.store(pos);
+    // release: our reads of the values happen before producers of the next lap write the slots.
+    head_.store(pos, std::memory_order_release);
     // seq_cst fence: pairs with the sender's seq_cst increment of senders_waiting_ followed by
-    // its re-check of the slot (Dekker): either it sees the freed slot, or we see it waiting.
+    // its re-check of our position (Dekker): either it sees the room, or we see it waiting.
     P::atomic_thread_fence(std::memory_order_seq_cst);
     if (senders_waiting_.load(std::memory_order_relaxed) != 0) {
       std::scoped_lock lock(mutex_);
@@ -375,6 +386,8 @@ class mailbox {
   // Called when the slot at `pos` is not full: closed if close() came and everything it
   // accepted has been received, else empty (possibly a value is being written right now).
   recv_status empty_or_closed(std::size_t pos) const {
+    // The read-mostly copy first: while open, the receiver does not touch the producers' line.
+    if (!closed_.load(std::memory_order_acquire)) return recv_status::empty;
     const std::size_t tail = tail_.load(std::memory_order_acquire);
     if ((tail & closed_bit) != 0 && (tail & ~closed_bit) == pos) return recv_status::closed;
     return recv_status::empty;
@@ -411,8 +424,8 @@ class mailbox {
   bool full_and_open() const {
     const std::size_t pos = tail_.load(std::memory_order_seq_cst);  // seq_cst: see after_receive
     if ((pos & closed_bit) != 0) return false;
-    const std::size_t seq = slots_[index(pos)].seq.load(std::memory_order_seq_cst);
-    return static_cast<std::ptrdiff_t>(seq - free_for(pos)) < 0;
+    const std::size_t head = head_.load(std::memory_order_seq_cst);
+    return pos - head >= capacity_;
   }
 
   recv_result<T> recv_until_impl(const typename clock::time_point* deadline) {
@@ -425,7 +438,7 @@ class mailbox {
 
   // Waits until the next position may be full or the mailbox closed. False on timeout.
   bool wait_not_empty(const typename clock::time_point* deadline) {
-    const std::size_t pos = head_.load();
+    const std::size_t pos = head_local_.load();
     std::unique_lock lock(mutex_);
     // seq_cst: pairs with publish() (Dekker): after this store, reloading the producers'
     // position either shows a claim (a value is or will soon be there) or the claim comes
@@ -434,11 +447,18 @@ class mailbox {
     bool ok = true;
     for (;;) {
       const std::size_t tail = tail_.load(std::memory_order_seq_cst);
-      if ((tail & ~closed_bit) != pos || (tail & closed_bit) != 0) break;  // claimed or closed
+      if ((tail & closed_bit) != 0) {
+        // close() may not have set its read-mostly copy yet; set it for the retry that follows
+        // (empty_or_closed reads only the copy), or the receiver would spin until it does.
+        closed_.store(true, std::memory_order_relaxed);
+        break;
+      }
+      if ((tail & ~closed_bit) != pos) break;  // claimed
       if (deadline == nullptr) {
         not_empty_.wait(lock);
       } else if (not_empty_.wait_until(lock, *deadline) == std::cv_status::timeout) {
         const std::size_t again = tail_.load(std::memory_order_seq_cst);
+        if ((again & closed_bit) != 0) closed_.store(true, std::memory_order_relaxed);
         ok = (again & ~closed_bit) != pos || (again & closed_bit) != 0;
         break;
       }
@@ -458,9 +478,16 @@ class mailbox {
   const bool pow2_;
   const bool zeroize_;
   std::unique_ptr<slot[]> slots_;
-  alignas(64) atomic_size tail_{0};   // producers' next position | closed_bit
-  alignas(64) typename P::template var<std::size_t> head_{0};  // receiver's next position
+  // Producers' line: written by every send.
+  alignas(64) atomic_size tail_{0};  // producers' next position | closed_bit
+  atomic_size head_cache_{0};        // a recent value of head_, never ahead of it
+  // Receiver's line: written once per receive (per batch), read by producers only to refresh
+  // head_cache_ and by waiting senders.
+  alignas(64) atomic_size head_{0};  // receiver's next position, published
+  typename P::template var<std::size_t> head_local_{0};  // the same, the receiver's own copy
+  // Read-mostly: written on close() and on the slow paths.
   alignas(64) atomic_flag receiver_waiting_{false};
+  atomic_flag closed_{false};
   typename P::template atomic<std::uint32_t> senders_waiting_{0};
   typename P::mutex mutex_;                   // slow path only
   typename P::condition_variable not_full_;   // senders wait here
