@@ -90,6 +90,17 @@ void one_slot_short_body() {
              "busy-only-when-full: a send was refused with fewer than capacity values queued");
 }
 
+// Never more than capacity queued: a room check that lets capacity + 1 in overwrites a value
+// the receiver has not taken yet. With the receiver not started, the third send into a mailbox
+// of 2 must be busy; the broken variant accepts it, and the receiver's capacity-bound
+// assertion finds its next value overwritten. (Concurrently, the simulator reports the same
+// bug as a data race between that send and the receive of the overwritten value.)
+void one_slot_over_body() {
+  weft::mailbox<int, sim::platform, weft::mailbox_variant::one_slot_over> box(2);
+  for (int i = 0; i < 3; ++i) (void)box.try_send(i);
+  (void)box.try_recv();
+}
+
 void wake_before_publish_body() {
   mailbox_workload w;
   w.producers = 1;
@@ -113,6 +124,8 @@ const tooth teeth[] = {
      sim::failure_kind::assertion, "busy-only-when-full"},
     {"MailboxTeeth.WakeCheckBeforeClaimLosesAWakeUp", wake_before_publish_body,
      sim::failure_kind::deadlock, "every thread is blocked"},
+    {"MailboxTeeth.OffByOneRoomOverwritesAQueuedValue", one_slot_over_body,
+     sim::failure_kind::assertion, "capacity bound"},
 };
 
 void expect_tooth(const tooth& t) {
@@ -129,6 +142,7 @@ TEST(MailboxTeeth, RelaxedPublishOfTheSlotIsARace) { expect_tooth(teeth[0]); }
 TEST(MailboxTeeth, MissingClosedCheckDropsMessages) { expect_tooth(teeth[1]); }
 TEST(MailboxTeeth, OffByOneCapacityIsBusyBeforeFull) { expect_tooth(teeth[2]); }
 TEST(MailboxTeeth, WakeCheckBeforeClaimLosesAWakeUp) { expect_tooth(teeth[3]); }
+TEST(MailboxTeeth, OffByOneRoomOverwritesAQueuedValue) { expect_tooth(teeth[4]); }
 
 // Every trace in traces/regressions/mailbox replays to its recorded failure.
 TEST(MailboxCorpus, EveryRegressionTraceReplaysToItsFailure) {

@@ -89,6 +89,7 @@ struct correct {
   static constexpr bool publish_relaxed = false;     // publish a slot with a relaxed store
   static constexpr bool skip_closed_check = false;   // accept sends after close()
   static constexpr bool lose_one_slot = false;       // allocate capacity - 1 slots
+  static constexpr bool overfill = false;            // room check off by one: capacity + 1 fit
   static constexpr bool check_waiter_early = false;  // look for a waiting receiver before claiming
 };
 struct relaxed_publish : correct {
@@ -99,6 +100,9 @@ struct no_closed_check : correct {
 };
 struct one_slot_short : correct {
   static constexpr bool lose_one_slot = true;
+};
+struct one_slot_over : correct {
+  static constexpr bool overfill = true;
 };
 struct wake_before_publish : correct {
   static constexpr bool check_waiter_early = true;
@@ -202,7 +206,9 @@ class mailbox {
     const std::size_t pos = head_local_.load();
     slot& s = slots_[index(pos)];
     // acquire: pairs with the producer's release in publish(): its value is visible.
-    if (s.seq.load(std::memory_order_acquire) != full_at(pos)) {
+    const std::size_t seq = s.seq.load(std::memory_order_acquire);
+    if (seq != full_at(pos)) {
+      check_not_overwritten(seq, pos);
       return {empty_or_closed(pos), std::nullopt};
     }
     recv_result<T> r{recv_status::ok, take(s)};
@@ -228,7 +234,11 @@ class mailbox {
     std::size_t n = 0;
     while (n < max) {
       slot& s = slots_[index(pos)];
-      if (s.seq.load(std::memory_order_acquire) != full_at(pos)) break;  // acquire: as in try_recv
+      const std::size_t seq = s.seq.load(std::memory_order_acquire);  // acquire: as in try_recv
+      if (seq != full_at(pos)) {
+        check_not_overwritten(seq, pos);
+        break;
+      }
       *out = take(s);
       ++out;
       ++pos;
@@ -288,10 +298,11 @@ class mailbox {
       // acquire (here and below): pairs with the receiver's release of its position, through
       // the producer that refreshed the cache, so our write of the new value cannot race with
       // its read of the old one.
+      constexpr std::size_t extra = Variant::overfill ? 1 : 0;  // the broken variant's room
       std::size_t head = head_cache_.load(std::memory_order_acquire);
-      if (pos - head >= capacity_) {  // also when a stale pos is behind head: then tail moved
+      if (pos - head >= capacity_ + extra) {  // also when a stale pos is behind head: tail moved
         head = head_.load(std::memory_order_acquire);
-        if (pos - head >= capacity_) {
+        if (pos - head >= capacity_ + extra) {
           // pos - capacity .. pos - 1 are all claimed and not yet received: the mailbox is
           // full, unless a position was claimed in between (then try again from there).
           const std::size_t now = tail_.load(std::memory_order_relaxed);
@@ -381,6 +392,15 @@ class mailbox {
       std::scoped_lock lock(mutex_);
       not_full_.notify_all();
     }
+  }
+
+  // The capacity bound, seen from the receiver: the slot of its next position holds that
+  // position's value, an older one, or nothing; a later position's value there means more than
+  // capacity values were queued and one was overwritten. Checked only on the empty path.
+  void check_not_overwritten(std::size_t seq, std::size_t pos) const {
+    WEFT_ASSERT(P, static_cast<std::ptrdiff_t>(seq - full_at(pos)) < 0,
+                "capacity bound: a slot holds a later position's value (more than capacity "
+                "queued; the receiver's next value was overwritten)");
   }
 
   // Called when the slot at `pos` is not full: closed if close() came and everything it

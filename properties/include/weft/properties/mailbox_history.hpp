@@ -11,7 +11,8 @@
 //                       close() returned was refused as closed
 //
 // The other two invariants are checked where they can be seen exactly: "busy only when full"
-// and "never more than capacity queued" by the mailbox's own assertions and the sequential
+// by the sequential tests (capacity sends fit, the next is busy), "never more than capacity
+// queued" by the receiver's capacity-bound assertion in the mailbox and the sequential
 // tests, and "no lost wake-up" by the simulator, which reports a receiver or sender left
 // waiting forever as a deadlock.
 //
