@@ -11,10 +11,13 @@
 //              recv_batch().
 //   actor      weft::actor (a mailbox plus a platform::thread): tells, then stop(drain) or
 //              stop(hand_back); every accepted message handled or handed back exactly once.
-//   teeth      three of the mailbox's deliberately broken variants (weft::mailbox_variant) must
+//   teeth      five of the mailbox's deliberately broken variants (weft::mailbox_variant) must
 //              fail: a relaxed publication (data race on the slot), a receiver-waiting check
 //              made before the claim (lost wake-up: deadlock), sends accepted after close (a
-//              message acknowledged but never received).
+//              message acknowledged but never received), a room check that lets capacity + 1
+//              in (data race on the overwritten slot), and no fence between the receiver
+//              freeing room and looking for waiting senders (store buffering: a blocked sender
+//              is never woken; the simulator cannot see this one).
 //
 // No GoogleTest (Relacy replaces operator new/delete); prints one line per check and
 // "N passed, M failed" last, exit status 0 when all pass. WEFT_RELACY_VERBOSE=1 prints Relacy's
@@ -290,6 +293,15 @@ int main() {
       rl::test_result_deadlock);
   expect_failure<mailbox_shutdown<false, variant::no_closed_check>>(
       "broken: sends accepted after close", random_params(iterations), rl::test_result_success);
+  expect_failure<mailbox_basic<variant::one_slot_over>>(
+      "broken: room check lets capacity + 1 in", random_params(iterations),
+      rl::test_result_data_race);
+  // Store buffering: the receiver frees room and reads "no sender waiting" from before the
+  // sender's announcement, while the sender re-checks and still sees the mailbox full: the
+  // sender sleeps and nobody wakes it. Invisible to the simulator (sequentially consistent).
+  expect_failure<mailbox_basic<variant::no_receiver_fence>>(
+      "broken: no fence before looking for waiting senders", random_params(iterations),
+      rl::test_result_deadlock);
 
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
