@@ -9,6 +9,10 @@
 //              once, every other one came back to its producer in send_result::value, and
 //              nothing is received that was not accepted. Once with recv(), once with
 //              recv_batch().
+//   workload   the simulator's matrix (tests/mailbox/mailbox_sim_test.cpp): 1-3 producers,
+//              capacities 1-4, blocking or retried sends, single or batch receives, close
+//              never / by the receiver / by a third thread; 36 workloads, random scheduler
+//              for all, context-bound for those with blocking sends.
 //   actor      weft::actor (a mailbox plus a platform::thread): tells, then stop(drain) or
 //              stop(hand_back); every accepted message handled or handed back exactly once.
 //   teeth      five of the mailbox's deliberately broken variants (weft::mailbox_variant) must
@@ -31,6 +35,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -158,6 +163,112 @@ struct mailbox_shutdown {
   }
 };
 
+// ----- the simulator's workload matrix ------------------------------------------------------
+
+// The same workloads as tests/mailbox/mailbox_sim_test.cpp: Np producers of Nm messages each
+// (blocking send, or try_send retried on busy), capacity Cap, receives of one value or batches
+// of up to 3, and close never, by the receiver after its first value, or by a third thread at
+// any point. Checked after every execution: each send returned; an accepted message was received
+// exactly once, a refused one came back intact and was never received; FIFO per producer; and
+// with no close every send was accepted.
+enum class close_by { never, receiver, other_thread };
+
+template <int Np, int Nm, std::size_t Cap, close_by Close, bool Blocking>
+struct workload {
+  static constexpr int total_messages = Np * Nm;
+  static constexpr bool has_closer = Close == close_by::other_thread;
+  static constexpr int consumer = Np + (has_closer ? 1 : 0);
+  static constexpr int thread_count = consumer + 1;
+  static constexpr std::size_t batch = Cap % 2 == 0 ? 3 : 1;  // as the simulator's matrix
+
+  weft::mailbox<int, P> box{Cap};
+  P::var<int> fates[total_messages];
+  P::var<int> received[total_messages];
+
+  void thread(unsigned index) {
+    const int me = static_cast<int>(index);
+    if (me < Np) {
+      produce(me);
+    } else if (has_closer && me == Np) {
+      box.close();
+    } else {
+      receive();
+    }
+  }
+
+  void produce(int me) {
+    for (int i = 0; i != Nm; ++i) {
+      const int m = me * Nm + i;
+      weft::send_result<int> r{weft::send_status::busy, m};
+      if constexpr (Blocking) {
+        r = box.send(m);
+      } else {
+        while ((r = box.try_send(m)).status == weft::send_status::busy) {
+          require(r.value.has_value() && *r.value == m, "a busy send hands the value back");
+          P::yield();
+        }
+      }
+      if (r.ok()) {
+        require(!r.value.has_value(), "an accepted value is not handed back");
+        fates[m].store(accepted);
+      } else {
+        require(r.status == weft::send_status::closed, "a send ends ok or closed");
+        require(Close != close_by::never, "closed only after close()");
+        require(r.value.has_value() && *r.value == m, "a refused value comes back intact");
+        fates[m].store(handed_back);
+      }
+    }
+  }
+
+  void receive() {
+    int last[Np];
+    for (int& l : last) l = -1;
+    int got = 0;
+    auto note = [&](int v) {
+      require(v >= 0 && v < total_messages, "only values that were sent are received");
+      require(v > last[v / Nm], "each producer's messages arrive in order");
+      last[v / Nm] = v;
+      received[v].store(received[v].load() + 1);
+      ++got;
+    };
+    bool closed_by_me = false;
+    for (;;) {
+      if (Close == close_by::never && got == total_messages) break;
+      if (Close == close_by::receiver && !closed_by_me && got >= 1) {
+        box.close();
+        closed_by_me = true;
+      }
+      if constexpr (batch > 1) {
+        int out[batch] = {};
+        const weft::batch_result r = box.recv_batch(&out[0], batch);
+        if (r.status == weft::recv_status::closed) break;
+        require(r.status == weft::recv_status::ok, "recv_batch ends ok or closed");
+        require(r.count >= 1 && r.count <= batch, "a batch holds 1..max values");
+        for (std::size_t i = 0; i != r.count; ++i) note(out[i]);
+      } else {
+        const weft::recv_result<int> r = box.recv();
+        if (r.status == weft::recv_status::closed) break;
+        require(r.ok(), "recv ends ok or closed");
+        note(*r.value);
+      }
+    }
+    if (Close != close_by::never) require(box.closed(), "closed is reported only after close()");
+  }
+
+  void after() {
+    for (int m = 0; m != total_messages; ++m) {
+      const int f = fates[m].load();
+      require(f != pending, "every send returned");
+      if (f == accepted) {
+        require(received[m].load() == 1, "an accepted message is received exactly once");
+      } else {
+        require(received[m].load() == 0, "a handed-back message is never received");
+      }
+    }
+    require(box.try_recv().status != weft::recv_status::ok, "nothing accepted is left over");
+  }
+};
+
 // ----- actor -------------------------------------------------------------------------------------
 
 // weft::actor on this platform: its handler thread is a platform::thread (a Relacy dynamic
@@ -256,6 +367,34 @@ void expect_failure(const char* name, const rl::test_params& params, rl::test_re
 
 }  // namespace
 
+template <int Np, int Nm, std::size_t Cap, close_by Close>
+void run_workload(std::uint64_t iterations, unsigned bound) {
+  constexpr bool blocking = (Np + Cap) % 2 == 0;  // both kinds of send across the matrix
+  using W = workload<Np, Nm, Cap, Close, blocking>;
+  static const std::string name = "workload " + std::to_string(Np) + "x" + std::to_string(Nm) +
+                                  " cap " + std::to_string(Cap) +
+                                  (Close == close_by::never      ? " no close"
+                                   : Close == close_by::receiver ? " close by receiver"
+                                                                 : " close by 3rd thread") +
+                                  (blocking ? " send" : " try_send");
+  expect_pass<W>(name.c_str(), weft::relacy::random_params(iterations));
+  if constexpr (blocking) {  // a try_send retry loop is unbounded for a context-bound search
+    expect_pass<W>(name.c_str(), weft::relacy::context_bound_params(bound));
+  }
+}
+
+template <int Np, int Nm, close_by Close, std::size_t... Caps>
+void run_capacities(std::uint64_t iterations, unsigned bound, std::index_sequence<Caps...>) {
+  (run_workload<Np, Nm, Caps + 1, Close>(iterations, bound), ...);
+}
+
+template <int Np, int Nm>
+void run_matrix(std::uint64_t iterations, unsigned bound) {
+  run_capacities<Np, Nm, close_by::never>(iterations, bound, std::make_index_sequence<4>{});
+  run_capacities<Np, Nm, close_by::receiver>(iterations, bound, std::make_index_sequence<4>{});
+  run_capacities<Np, Nm, close_by::other_thread>(iterations, bound, std::make_index_sequence<4>{});
+}
+
 int main() {
   using weft::relacy::context_bound_params;
   using weft::relacy::random_params;
@@ -282,6 +421,11 @@ int main() {
       "actor: tells with backoff, stop(hand_back)", random_params(iterations));
   expect_pass<actor_stop<weft::stop_mode::hand_back, false>>("actor: tells, stop(hand_back)",
                                                              context_bound_params(bound));
+
+  // The simulator's matrix: 1-3 producers, capacities 1-4, each close mode, both schedulers.
+  run_matrix<1, 2>(iterations / 10, bound);
+  run_matrix<2, 2>(iterations / 10, bound);
+  run_matrix<3, 1>(iterations / 10, bound);
 
   // Teeth: the deliberately broken variants of weft::mailbox are caught here too.
   namespace variant = weft::mailbox_variant;
