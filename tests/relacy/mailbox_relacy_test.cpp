@@ -87,83 +87,9 @@ struct mailbox_basic {
   }
 };
 
-// ----- shutdown with no drop -----------------------------------------------------------------
+// ----- workloads, and the shutdown-with-no-drop test -----------------------------------------
 
 enum fate : int { pending = 0, accepted = 1, handed_back = 2 };
-
-template <bool Batch, class Variant = weft::mailbox_variant::correct>
-struct mailbox_shutdown {
-  static constexpr int closer = producers;
-  static constexpr int consumer = producers + 1;
-  static constexpr int thread_count = producers + 2;
-
-  weft::mailbox<int, P, Variant> box{capacity};
-  P::var<int> fates[total];     // written by the message's producer
-  P::var<int> received[total];  // written by the consumer: how many times each was received
-
-  void thread(unsigned index) {
-    const int me = static_cast<int>(index);
-    if (me < producers) {
-      for (int i = 0; i != messages; ++i) {
-        const int m = message(me, i);
-        weft::send_result<int> r = box.send(m);
-        if (r.ok()) {
-          require(!r.value.has_value(), "an accepted value is not handed back");
-          fates[m].store(accepted);
-        } else {
-          require(r.status == weft::send_status::closed, "a blocking send ends ok or closed");
-          require(r.value.has_value() && *r.value == m, "a refused value comes back intact");
-          fates[m].store(handed_back);
-        }
-      }
-    } else if (me == closer) {
-      box.close();
-    } else {
-      receive_until_closed();
-    }
-  }
-
-  void receive_until_closed() {
-    int last[producers] = {-1, -1};
-    auto note = [&](int v) {
-      require(v >= 0 && v < total, "only values that were sent are received");
-      const int from = v / messages;
-      require(v > last[from], "each producer's messages arrive in order");
-      last[from] = v;
-      received[v].store(received[v].load() + 1);
-    };
-    for (;;) {
-      if constexpr (Batch) {
-        int out[capacity] = {};
-        const weft::batch_result r = box.recv_batch(&out[0], capacity);
-        if (r.status == weft::recv_status::closed) break;
-        require(r.status == weft::recv_status::ok, "recv_batch ends ok or closed");
-        require(r.count >= 1 && r.count <= capacity, "a batch holds 1..max values");
-        for (std::size_t i = 0; i != r.count; ++i) note(out[i]);
-      } else {
-        const weft::recv_result<int> r = box.recv();
-        if (r.status == weft::recv_status::closed) break;
-        require(r.ok(), "recv ends ok or closed");
-        note(*r.value);
-      }
-    }
-    require(box.closed(), "closed is reported only after close()");
-  }
-
-  void after() {
-    for (int m = 0; m != total; ++m) {
-      const int f = fates[m].load();
-      require(f != pending, "every send returned");
-      if (f == accepted) {
-        require(received[m].load() == 1, "an accepted message is received exactly once");
-      } else {
-        require(received[m].load() == 0, "a handed-back message is never received");
-      }
-    }
-  }
-};
-
-// ----- the simulator's workload matrix ------------------------------------------------------
 
 // The same workloads as tests/mailbox/mailbox_sim_test.cpp: Np producers of Nm messages each
 // (blocking send, or try_send retried on busy), capacity Cap, receives of one value or batches
@@ -173,15 +99,17 @@ struct mailbox_shutdown {
 // with no close every send was accepted.
 enum class close_by { never, receiver, other_thread };
 
-template <int Np, int Nm, std::size_t Cap, close_by Close, bool Blocking>
+template <int Np, int Nm, std::size_t Cap, close_by Close, bool Blocking,
+          std::size_t Batch = (Cap % 2 == 0 ? 3 : 1),  // as the simulator's matrix
+          class Variant = weft::mailbox_variant::correct>
 struct workload {
   static constexpr int total_messages = Np * Nm;
   static constexpr bool has_closer = Close == close_by::other_thread;
   static constexpr int consumer = Np + (has_closer ? 1 : 0);
   static constexpr int thread_count = consumer + 1;
-  static constexpr std::size_t batch = Cap % 2 == 0 ? 3 : 1;  // as the simulator's matrix
+  static constexpr std::size_t batch = Batch;
 
-  weft::mailbox<int, P> box{Cap};
+  weft::mailbox<int, P, Variant> box{Cap};
   P::var<int> fates[total_messages];
   P::var<int> received[total_messages];
 
@@ -268,6 +196,12 @@ struct workload {
     require(box.try_recv().status != weft::recv_status::ok, "nothing accepted is left over");
   }
 };
+
+// The classic shutdown-with-no-drop model test: 2 producers x 2 blocking sends, capacity 2, a
+// third thread closes concurrently, the consumer drains until closed (with recv(), or with
+// recv_batch() of up to 2).
+template <bool Batch, class Variant = weft::mailbox_variant::correct>
+using mailbox_shutdown = workload<2, 2, 2, close_by::other_thread, true, Batch ? 2 : 1, Variant>;
 
 // ----- actor -------------------------------------------------------------------------------------
 
