@@ -12,7 +12,7 @@
 //   workload   the simulator's matrix (tests/mailbox/mailbox_sim_test.cpp): 1-3 producers,
 //              capacities 1-4, blocking or retried sends, single or batch receives, close
 //              never / by the receiver / by a third thread; 36 workloads, random scheduler
-//              for all, context-bound for those with blocking sends.
+//              for all, context-bound for those with blocking sends and up to 2 producers.
 //   actor      weft::actor (a mailbox plus a platform::thread): tells, then stop(drain) or
 //              stop(hand_back); every accepted message handled or handed back exactly once.
 //   teeth      five of the mailbox's deliberately broken variants (weft::mailbox_variant) must
@@ -312,7 +312,10 @@ void run_workload(std::uint64_t iterations, unsigned bound) {
                                                                  : " close by 3rd thread") +
                                   (blocking ? " send" : " try_send");
   expect_pass<W>(name.c_str(), weft::relacy::random_params(iterations));
-  if constexpr (blocking) {  // a try_send retry loop is unbounded for a context-bound search
+  // Context-bound search where sends block (a try_send retry loop is unbounded for it) and for
+  // up to two producers: with three, one workload alone takes 1.8 M executions (15 s; minutes
+  // under ASan); the random scheduler and the simulator cover those.
+  if constexpr (blocking && Np <= 2) {
     expect_pass<W>(name.c_str(), weft::relacy::context_bound_params(bound));
   }
 }
