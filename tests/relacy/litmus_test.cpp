@@ -377,41 +377,7 @@ struct too_many_threads {
 
 // ----- the harness -------------------------------------------------------------------------------
 
-int passed = 0;
-int failed = 0;
-
-std::string describe(const rl::test_params& params) {
-  if (params.search_type == rl::fair_context_bound_scheduler_type) {
-    return "context-bound " + std::to_string(params.context_bound);
-  }
-  return "random " + std::to_string(params.iteration_count);
-}
-
-void report(const char* name, const rl::test_params& params, const weft::relacy::outcome& o,
-            const char* expectation, bool ok) {
-  std::printf("%-58s %-18s expect %-26s got %-26s %8llu it %10.0f it/s  %s\n", name,
-              describe(params).c_str(), expectation, o.passed ? "pass" : o.result_name(),
-              static_cast<unsigned long long>(o.iterations), o.iterations_per_second(),
-              ok ? "ok" : "UNEXPECTED");
-  std::fflush(stdout);
-  if (!o.passed && (!ok || weft::relacy::detail::verbose())) weft::relacy::print_last_report();
-  (ok ? passed : failed) += 1;
-}
-
-template <class Scenario>
-void expect_pass(const char* name, const rl::test_params& params) {
-  const weft::relacy::outcome o = weft::relacy::run<Scenario>(params, false);
-  report(name, params, o, "pass", o.passed);
-}
-
-// Relacy must fail the scenario, with `kind` (any failure when kind is success).
-template <class Scenario>
-void expect_failure(const char* name, const rl::test_params& params, rl::test_result_e kind) {
-  const weft::relacy::outcome o = weft::relacy::run<Scenario>(params, false);
-  const bool ok = !o.passed && (kind == rl::test_result_success || o.result == kind);
-  report(name, params, o, kind == rl::test_result_success ? "a failure" : rl::test_result_str(kind),
-         ok);
-}
+weft::relacy::checklist checks(58);
 
 }  // namespace
 
@@ -425,68 +391,67 @@ int main() {
   const rl::test_params random = random_params(random_iterations);
   const rl::test_params bounded = context_bound_params(context_bound);
 
-  expect_pass<message_passing<release>>("message passing, release/acquire", random);
-  expect_pass<message_passing<release>>("message passing, release/acquire", bounded);
-  expect_failure<message_passing<relaxed>>("message passing, relaxed flag store", random,
+  checks.expect_pass<message_passing<release>>("message passing, release/acquire", random);
+  checks.expect_pass<message_passing<release>>("message passing, release/acquire", bounded);
+  checks.expect_failure<message_passing<relaxed>>("message passing, relaxed flag store", random,
                                            rl::test_result_data_race);
-  expect_failure<message_passing<relaxed>>("message passing, relaxed flag store", bounded,
+  checks.expect_failure<message_passing<relaxed>>("message passing, relaxed flag store", bounded,
                                            rl::test_result_data_race);
 
-  expect_failure<store_buffering<relaxed, relaxed>>("store buffering, relaxed", random,
+  checks.expect_failure<store_buffering<relaxed, relaxed>>("store buffering, relaxed", random,
                                                     rl::test_result_user_assert_failed);
-  expect_failure<store_buffering<relaxed, relaxed>>("store buffering, relaxed", bounded,
+  checks.expect_failure<store_buffering<relaxed, relaxed>>("store buffering, relaxed", bounded,
                                                     rl::test_result_user_assert_failed);
-  expect_failure<store_buffering<release, acquire>>("store buffering, release/acquire", random,
+  checks.expect_failure<store_buffering<release, acquire>>("store buffering, release/acquire", random,
                                                     rl::test_result_user_assert_failed);
-  expect_pass<store_buffering<seq_cst, seq_cst>>("store buffering, seq_cst", random);
-  expect_pass<store_buffering<seq_cst, seq_cst>>("store buffering, seq_cst", bounded);
+  checks.expect_pass<store_buffering<seq_cst, seq_cst>>("store buffering, seq_cst", random);
+  checks.expect_pass<store_buffering<seq_cst, seq_cst>>("store buffering, seq_cst", bounded);
 
   using native = weft::relacy::native_platform;
-  expect_pass<dekker_rmw_vs_fence<P, true>>("Dekker, seq_cst RMW against a fence", random);
-  expect_pass<dekker_rmw_vs_fence<P, true>>("Dekker, seq_cst RMW against a fence", bounded);
-  expect_failure<dekker_rmw_vs_fence<native, true>>(
+  checks.expect_pass<dekker_rmw_vs_fence<P, true>>("Dekker, seq_cst RMW against a fence", random);
+  checks.expect_pass<dekker_rmw_vs_fence<P, true>>("Dekker, seq_cst RMW against a fence", bounded);
+  checks.expect_failure<dekker_rmw_vs_fence<native, true>>(
       "Dekker vs fence, Relacy's native model (false alarm)", random,
       rl::test_result_user_assert_failed);
-  expect_failure<dekker_rmw_vs_fence<P, false>>("Dekker, fence missing", random,
+  checks.expect_failure<dekker_rmw_vs_fence<P, false>>("Dekker, fence missing", random,
                                                 rl::test_result_user_assert_failed);
-  expect_failure<dekker_rmw_vs_fence<P, false>>("Dekker, fence missing", bounded,
+  checks.expect_failure<dekker_rmw_vs_fence<P, false>>("Dekker, fence missing", bounded,
                                                 rl::test_result_user_assert_failed);
 
-  expect_pass<mutex_counter<true>>("counter under platform::mutex + scoped_lock", random);
-  expect_pass<mutex_counter<true>>("counter under platform::mutex + scoped_lock", bounded);
-  expect_failure<mutex_counter<false>>("counter without the lock", random,
+  checks.expect_pass<mutex_counter<true>>("counter under platform::mutex + scoped_lock", random);
+  checks.expect_pass<mutex_counter<true>>("counter under platform::mutex + scoped_lock", bounded);
+  checks.expect_failure<mutex_counter<false>>("counter without the lock", random,
                                        rl::test_result_data_race);
 
-  expect_pass<parker_handoff>("parker hand-off (unpark, then park)", random);
-  expect_pass<parker_handoff>("parker hand-off (unpark, then park)", bounded);
-  expect_failure<parker_double_park>("parker: two parks, one unpark", random,
+  checks.expect_pass<parker_handoff>("parker hand-off (unpark, then park)", random);
+  checks.expect_pass<parker_handoff>("parker hand-off (unpark, then park)", bounded);
+  checks.expect_failure<parker_double_park>("parker: two parks, one unpark", random,
                                      rl::test_result_deadlock);
 
-  expect_pass<condvar_handoff<true>>("condition_variable hand-off with predicate", random);
-  expect_pass<condvar_handoff<true>>("condition_variable hand-off with predicate", bounded);
-  expect_failure<condvar_handoff<false>>("condition_variable wait without predicate", random,
+  checks.expect_pass<condvar_handoff<true>>("condition_variable hand-off with predicate", random);
+  checks.expect_pass<condvar_handoff<true>>("condition_variable hand-off with predicate", bounded);
+  checks.expect_failure<condvar_handoff<false>>("condition_variable wait without predicate", random,
                                          rl::test_result_success);
-  expect_pass<condvar_timed_wait>("condition_variable timed waits, virtual clock", random);
-  expect_pass<condvar_timed_wait>("condition_variable timed waits, virtual clock", bounded);
+  checks.expect_pass<condvar_timed_wait>("condition_variable timed waits, virtual clock", random);
+  checks.expect_pass<condvar_timed_wait>("condition_variable timed waits, virtual clock", bounded);
 
-  expect_pass<atomic_operations>("atomic operations, wait/notify, id, random", random);
-  expect_pass<atomic_operations>("atomic operations, wait/notify, id, random",
+  checks.expect_pass<atomic_operations>("atomic operations, wait/notify, id, random", random);
+  checks.expect_pass<atomic_operations>("atomic operations, wait/notify, id, random",
                                  context_bound_params(1));
-  expect_pass<wide_random>("random(2^40)", random);
-  expect_failure<random_choice_is_explored>("random(3) == 2 is explored", random,
+  checks.expect_pass<wide_random>("random(2^40)", random);
+  checks.expect_failure<random_choice_is_explored>("random(3) == 2 is explored", random,
                                             rl::test_result_user_assert_failed);
-  expect_failure<random_choice_is_explored>("random(3) == 2 is explored", bounded,
+  checks.expect_failure<random_choice_is_explored>("random(3) == 2 is explored", bounded,
                                             rl::test_result_user_assert_failed);
-  expect_failure<weft_assert_is_reported>("WEFT_ASSERT -> Relacy user assertion", random,
+  checks.expect_failure<weft_assert_is_reported>("WEFT_ASSERT -> Relacy user assertion", random,
                                           rl::test_result_user_assert_failed);
 
-  expect_pass<generic_spin_lock<acquire>>("generic spin lock<P> on platform::threads", random);
-  expect_pass<generic_spin_lock<acquire>>("generic spin lock<P> on platform::threads", bounded);
-  expect_failure<generic_spin_lock<relaxed>>("generic spin lock<P>, relaxed acquire", random,
+  checks.expect_pass<generic_spin_lock<acquire>>("generic spin lock<P> on platform::threads", random);
+  checks.expect_pass<generic_spin_lock<acquire>>("generic spin lock<P> on platform::threads", bounded);
+  checks.expect_failure<generic_spin_lock<relaxed>>("generic spin lock<P>, relaxed acquire", random,
                                              rl::test_result_data_race);
-  expect_failure<too_many_threads>("spawning beyond dynamic_thread_count", random,
+  checks.expect_failure<too_many_threads>("spawning beyond dynamic_thread_count", random,
                                    rl::test_result_user_assert_failed);
 
-  std::printf("%d passed, %d failed\n", passed, failed);
-  return failed == 0 ? 0 : 1;
+  return checks.finish();
 }

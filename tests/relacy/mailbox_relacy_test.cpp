@@ -267,39 +267,7 @@ std::uint64_t env_or(const char* name, std::uint64_t fallback) {
   return std::strtoull(v, nullptr, 10);
 }
 
-int passed = 0;
-int failed = 0;
-
-void report(const char* name, const rl::test_params& params, const weft::relacy::outcome& o,
-            const char* expectation, bool ok) {
-  const std::string how = params.search_type == rl::fair_context_bound_scheduler_type
-                              ? "context-bound " + std::to_string(params.context_bound)
-                              : "random " + std::to_string(params.iteration_count);
-  std::printf("%-48s %-16s expect %-20s got %-20s %8llu it %9.0f it/s %6.2f s  %s\n", name,
-              how.c_str(), expectation, o.passed ? "pass" : o.result_name(),
-              static_cast<unsigned long long>(o.iterations), o.iterations_per_second(), o.seconds,
-              ok ? "ok" : "UNEXPECTED");
-  std::fflush(stdout);
-  if (!o.passed && (!ok || weft::relacy::detail::verbose())) weft::relacy::print_last_report();
-  (ok ? passed : failed) += 1;
-}
-
-template <class Scenario>
-void expect_pass(const char* name, const rl::test_params& params) {
-  const weft::relacy::outcome o = weft::relacy::run<Scenario>(params, false);
-  report(name, params, o, "pass", o.passed);
-}
-
-// Relacy must fail the scenario, with `kind` (any failure when kind is success).
-template <class Scenario>
-void expect_failure(const char* name, const rl::test_params& params, rl::test_result_e kind) {
-  const weft::relacy::outcome o = weft::relacy::run<Scenario>(params, false);
-  const bool ok = !o.passed && (kind == rl::test_result_success || o.result == kind);
-  report(name, params, o, kind == rl::test_result_success ? "a failure" : rl::test_result_str(kind),
-         ok);
-}
-
-}  // namespace
+weft::relacy::checklist checks;
 
 template <int Np, int Nm, std::size_t Cap, close_by Close>
 void run_workload(std::uint64_t iterations, unsigned bound) {
@@ -311,12 +279,12 @@ void run_workload(std::uint64_t iterations, unsigned bound) {
                                    : Close == close_by::receiver ? " close by receiver"
                                                                  : " close by 3rd thread") +
                                   (blocking ? " send" : " try_send");
-  expect_pass<W>(name.c_str(), weft::relacy::random_params(iterations));
+  checks.expect_pass<W>(name.c_str(), weft::relacy::random_params(iterations));
   // Context-bound search where sends block (a try_send retry loop is unbounded for it) and for
   // up to two producers: with three, one workload alone takes 1.8 M executions (15 s; minutes
   // under ASan); the random scheduler and the simulator cover those.
   if constexpr (blocking && Np <= 2) {
-    expect_pass<W>(name.c_str(), weft::relacy::context_bound_params(bound));
+    checks.expect_pass<W>(name.c_str(), weft::relacy::context_bound_params(bound));
   }
 }
 
@@ -332,6 +300,8 @@ void run_matrix(std::uint64_t iterations, unsigned bound) {
   run_capacities<Np, Nm, close_by::other_thread>(iterations, bound, std::make_index_sequence<4>{});
 }
 
+}  // namespace
+
 int main() {
   using weft::relacy::context_bound_params;
   using weft::relacy::random_params;
@@ -340,23 +310,23 @@ int main() {
   const std::uint64_t iterations = env_or("WEFT_RELACY_ITERATIONS", 100000);
   const auto bound = static_cast<unsigned>(env_or("WEFT_RELACY_CONTEXT_BOUND", 1));
 
-  expect_pass<mailbox_basic<>>("mailbox basic: 2x2 messages, capacity 2", random_params(iterations));
-  expect_pass<mailbox_basic<>>("mailbox basic: 2x2 messages, capacity 2", context_bound_params(bound));
-  expect_pass<mailbox_shutdown<false>>("mailbox shutdown, no drop (recv)",
+  checks.expect_pass<mailbox_basic<>>("mailbox basic: 2x2 messages, capacity 2", random_params(iterations));
+  checks.expect_pass<mailbox_basic<>>("mailbox basic: 2x2 messages, capacity 2", context_bound_params(bound));
+  checks.expect_pass<mailbox_shutdown<false>>("mailbox shutdown, no drop (recv)",
                                        random_params(iterations));
-  expect_pass<mailbox_shutdown<false>>("mailbox shutdown, no drop (recv)", context_bound_params(bound));
-  expect_pass<mailbox_shutdown<true>>("mailbox shutdown, no drop (recv_batch)",
+  checks.expect_pass<mailbox_shutdown<false>>("mailbox shutdown, no drop (recv)", context_bound_params(bound));
+  checks.expect_pass<mailbox_shutdown<true>>("mailbox shutdown, no drop (recv_batch)",
                                       random_params(iterations));
-  expect_pass<mailbox_shutdown<true>>("mailbox shutdown, no drop (recv_batch)",
+  checks.expect_pass<mailbox_shutdown<true>>("mailbox shutdown, no drop (recv_batch)",
                                       context_bound_params(bound));
 
-  expect_pass<actor_stop<weft::stop_mode::drain, true>>("actor: tells with backoff, stop(drain)",
+  checks.expect_pass<actor_stop<weft::stop_mode::drain, true>>("actor: tells with backoff, stop(drain)",
                                                         random_params(iterations));
-  expect_pass<actor_stop<weft::stop_mode::drain, false>>("actor: tells, stop(drain)",
+  checks.expect_pass<actor_stop<weft::stop_mode::drain, false>>("actor: tells, stop(drain)",
                                                          context_bound_params(bound));
-  expect_pass<actor_stop<weft::stop_mode::hand_back, true>>(
+  checks.expect_pass<actor_stop<weft::stop_mode::hand_back, true>>(
       "actor: tells with backoff, stop(hand_back)", random_params(iterations));
-  expect_pass<actor_stop<weft::stop_mode::hand_back, false>>("actor: tells, stop(hand_back)",
+  checks.expect_pass<actor_stop<weft::stop_mode::hand_back, false>>("actor: tells, stop(hand_back)",
                                                              context_bound_params(bound));
 
   // The simulator's matrix: 1-3 producers, capacities 1-4, each close mode, both schedulers.
@@ -366,24 +336,23 @@ int main() {
 
   // Teeth: the deliberately broken variants of weft::mailbox are caught here too.
   namespace variant = weft::mailbox_variant;
-  expect_failure<mailbox_basic<variant::relaxed_publish>>("broken: slot published relaxed",
+  checks.expect_failure<mailbox_basic<variant::relaxed_publish>>("broken: slot published relaxed",
                                                           random_params(iterations),
                                                           rl::test_result_data_race);
-  expect_failure<mailbox_basic<variant::wake_before_publish>>(
+  checks.expect_failure<mailbox_basic<variant::wake_before_publish>>(
       "broken: waiter checked before the claim", random_params(iterations),
       rl::test_result_deadlock);
-  expect_failure<mailbox_shutdown<false, variant::no_closed_check>>(
+  checks.expect_failure<mailbox_shutdown<false, variant::no_closed_check>>(
       "broken: sends accepted after close", random_params(iterations), rl::test_result_success);
-  expect_failure<mailbox_basic<variant::one_slot_over>>(
+  checks.expect_failure<mailbox_basic<variant::one_slot_over>>(
       "broken: room check lets capacity + 1 in", random_params(iterations),
       rl::test_result_data_race);
   // Store buffering: the receiver frees room and reads "no sender waiting" from before the
   // sender's announcement, while the sender re-checks and still sees the mailbox full: the
   // sender sleeps and nobody wakes it. Invisible to the simulator (sequentially consistent).
-  expect_failure<mailbox_basic<variant::no_receiver_fence>>(
+  checks.expect_failure<mailbox_basic<variant::no_receiver_fence>>(
       "broken: no fence before looking for waiting senders", random_params(iterations),
       rl::test_result_deadlock);
 
-  std::printf("%d passed, %d failed\n", passed, failed);
-  return failed == 0 ? 0 : 1;
+  return checks.finish();
 }

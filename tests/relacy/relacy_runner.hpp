@@ -36,6 +36,7 @@
 #include <new>
 #include <ostream>
 #include <streambuf>
+#include <string>
 
 namespace weft::relacy {
 
@@ -232,5 +233,53 @@ template <class Scenario>
 bool run_context_bound(unsigned bound) {
   return check<Scenario>(context_bound_params(bound));
 }
+
+// The checks of one Relacy executable. expect_pass / expect_failure run a scenario and print a
+// line each (name, scheduler, expectation, result, iterations, speed, time; Relacy's report too
+// when the result is unexpected, or on any failure with WEFT_RELACY_VERBOSE); finish() prints
+// "N passed, M failed" and returns the exit status.
+class checklist {
+ public:
+  explicit checklist(int name_width = 48) : name_width_(name_width) {}
+
+  template <class Scenario>
+  void expect_pass(const char* name, const rl::test_params& params) {
+    const outcome o = run<Scenario>(params, false);
+    report(name, params, o, "pass", o.passed);
+  }
+
+  // Relacy must fail the scenario, with `kind` (any failure when kind is success).
+  template <class Scenario>
+  void expect_failure(const char* name, const rl::test_params& params, rl::test_result_e kind) {
+    const outcome o = run<Scenario>(params, false);
+    const bool ok = !o.passed && (kind == rl::test_result_success || o.result == kind);
+    report(name, params, o,
+           kind == rl::test_result_success ? "a failure" : rl::test_result_str(kind), ok);
+  }
+
+  int finish() const {
+    std::printf("%d passed, %d failed\n", passed_, failed_);
+    return failed_ == 0 ? 0 : 1;
+  }
+
+ private:
+  void report(const char* name, const rl::test_params& params, const outcome& o,
+              const char* expectation, bool ok) {
+    const std::string how = params.search_type == rl::fair_context_bound_scheduler_type
+                                ? "context-bound " + std::to_string(params.context_bound)
+                                : "random " + std::to_string(params.iteration_count);
+    std::printf("%-*s %-16s expect %-26s got %-26s %8llu it %9.0f it/s %6.2f s  %s\n",
+                name_width_, name, how.c_str(), expectation, o.passed ? "pass" : o.result_name(),
+                static_cast<unsigned long long>(o.iterations), o.iterations_per_second(),
+                o.seconds, ok ? "ok" : "UNEXPECTED");
+    std::fflush(stdout);
+    if (!o.passed && (!ok || detail::verbose())) print_last_report();
+    (ok ? passed_ : failed_) += 1;
+  }
+
+  int name_width_;
+  int passed_ = 0;
+  int failed_ = 0;
+};
 
 }  // namespace weft::relacy
