@@ -292,45 +292,35 @@ struct weft_single_q {
   };
 };
 
-// moodycamel, bounded: pre-allocated blocks (capacity / 32), try_enqueue never allocates a block;
-// implicit (token-less) producers. Consumer: try_dequeue_bulk with a consumer token.
-template <class M, std::size_t Cap>
-struct mc_bounded {
-  moodycamel::ConcurrentQueue<M, mc_traits> q{Cap};
-  struct producer {
-    moodycamel::ConcurrentQueue<M, mc_traits>* q;
-    explicit producer(mc_bounded& w) : q(&w.q) {}
-    bool try_push(const M& m) { return q->try_enqueue(m); }
-  };
-  struct consumer {
-    moodycamel::ConcurrentQueue<M, mc_traits>* q;
-    moodycamel::ConsumerToken tok;
-    std::array<M, batch> buf{};
-    explicit consumer(mc_bounded& w) : q(&w.q), tok(w.q) {}
-    template <class F>
-    std::size_t drain(F&& f) {
-      const std::size_t n = q->try_dequeue_bulk(tok, buf.begin(), batch);
-      for (std::size_t i = 0; i < n; ++i) f(buf[i]);
-      return n;
-    }
-  };
-};
+// moodycamel, three ways. The queue pre-allocates blocks for Cap items (capacity / 32 blocks).
+//   bounded        try_enqueue never allocates a block; implicit (token-less) producers.
+//   bounded_token  try_enqueue with a producer token (an explicit producer).
+//   unbounded      enqueue with a producer token: moodycamel as it is usually used (allocates
+//                  when it must; for reference, not a bounded peer).
+// Consumer: try_dequeue_bulk with a consumer token.
+enum class mc_mode { bounded, bounded_token, unbounded };
 
-// moodycamel, bounded, with producer tokens (explicit producers).
-template <class M, std::size_t Cap>
-struct mc_bounded_token {
+template <class M, std::size_t Cap, mc_mode Mode>
+struct mc_queue {
   moodycamel::ConcurrentQueue<M, mc_traits> q{Cap};
   struct producer {
     moodycamel::ConcurrentQueue<M, mc_traits>* q;
-    moodycamel::ProducerToken tok;
-    explicit producer(mc_bounded_token& w) : q(&w.q), tok(w.q) {}
-    bool try_push(const M& m) { return q->try_enqueue(tok, m); }
+    std::optional<moodycamel::ProducerToken> tok;  // only in the token modes: a token makes the
+                                                   // producer an explicit one
+    explicit producer(mc_queue& w) : q(&w.q) {
+      if constexpr (Mode != mc_mode::bounded) tok.emplace(w.q);
+    }
+    bool try_push(const M& m) {
+      if constexpr (Mode == mc_mode::bounded) return q->try_enqueue(m);
+      if constexpr (Mode == mc_mode::bounded_token) return q->try_enqueue(*tok, m);
+      if constexpr (Mode == mc_mode::unbounded) return q->enqueue(*tok, m);
+    }
   };
   struct consumer {
     moodycamel::ConcurrentQueue<M, mc_traits>* q;
     moodycamel::ConsumerToken tok;
     std::array<M, batch> buf{};
-    explicit consumer(mc_bounded_token& w) : q(&w.q), tok(w.q) {}
+    explicit consumer(mc_queue& w) : q(&w.q), tok(w.q) {}
     template <class F>
     std::size_t drain(F&& f) {
       const std::size_t n = q->try_dequeue_bulk(tok, buf.begin(), batch);
@@ -339,30 +329,12 @@ struct mc_bounded_token {
     }
   };
 };
-
-// moodycamel as it is usually used: unbounded (enqueue allocates when it must), producer tokens.
 template <class M, std::size_t Cap>
-struct mc_unbounded {
-  moodycamel::ConcurrentQueue<M, mc_traits> q{Cap};
-  struct producer {
-    moodycamel::ConcurrentQueue<M, mc_traits>* q;
-    moodycamel::ProducerToken tok;
-    explicit producer(mc_unbounded& w) : q(&w.q), tok(w.q) {}
-    bool try_push(const M& m) { return q->enqueue(tok, m); }
-  };
-  struct consumer {
-    moodycamel::ConcurrentQueue<M, mc_traits>* q;
-    moodycamel::ConsumerToken tok;
-    std::array<M, batch> buf{};
-    explicit consumer(mc_unbounded& w) : q(&w.q), tok(w.q) {}
-    template <class F>
-    std::size_t drain(F&& f) {
-      const std::size_t n = q->try_dequeue_bulk(tok, buf.begin(), batch);
-      for (std::size_t i = 0; i < n; ++i) f(buf[i]);
-      return n;
-    }
-  };
-};
+using mc_bounded = mc_queue<M, Cap, mc_mode::bounded>;
+template <class M, std::size_t Cap>
+using mc_bounded_token = mc_queue<M, Cap, mc_mode::bounded_token>;
+template <class M, std::size_t Cap>
+using mc_unbounded = mc_queue<M, Cap, mc_mode::unbounded>;
 
 // Single-pop peers share this consumer shape: up to 64 try_pops.
 template <class Q, class M>
