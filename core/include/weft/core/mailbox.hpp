@@ -511,7 +511,9 @@ class mailbox {
   // Receiver's line: written once per receive (per batch), read by producers only to refresh
   // head_cache_ and by waiting senders.
   alignas(64) atomic_size head_{0};  // receiver's next position, published
-  typename P::template var<std::size_t> head_local_{0};  // the same, the receiver's own copy
+  // The same position, the receiver's own plain copy: it reads its position without an atomic
+  // load (in the simulator and under Relacy, every atomic load is a scheduling point).
+  typename P::template var<std::size_t> head_local_{0};
   // Read-mostly: written on close() and on the slow paths.
   alignas(64) atomic_flag receiver_waiting_{false};
   atomic_flag closed_{false};
