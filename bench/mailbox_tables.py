@@ -126,9 +126,21 @@ def steady(res):
     print()
     off = [r["cpu_fraction_of_one_core"] for r in st["zeroize_10k"] if not r["zeroize"]]
     on = [r["cpu_fraction_of_one_core"] for r in st["zeroize_10k"] if r["zeroize"]]
-    print("weft at 10k msg/s, CPU %% of one core: zeroize off %s (median %.3f%%), on %s (median %.3f%%), on/off %.3f" % (
-        ", ".join("%.3f" % (100 * x) for x in off), 100 * st["zeroize_10k_cpu_off"],
-        ", ".join("%.3f" % (100 * x) for x in on), 100 * st["zeroize_10k_cpu_on"], st["zeroize_10k_cpu_ratio"]))
+    pairs = st.get("zeroize_10k_cpu_pair_ratios")
+    if pairs:  # newer results: many pairs, summarised
+        ps = sorted(pairs)
+        q = lambda f: ps[int(f * (len(ps) - 1) + 0.5)]
+        print("weft at 10k msg/s, %d alternating pairs: CPU %% of one core, median zeroize off %.3f%% "
+              "(%.3f-%.3f), on %.3f%% (%.3f-%.3f), on/off %.3f; each pair's on/off: median %.3f, "
+              "quartiles %.3f-%.3f, range %.3f-%.3f" % (
+                  len(pairs), 100 * st["zeroize_10k_cpu_off"], 100 * min(off), 100 * max(off),
+                  100 * st["zeroize_10k_cpu_on"], 100 * min(on), 100 * max(on),
+                  st["zeroize_10k_cpu_ratio"], st["zeroize_10k_cpu_paired_ratio"], q(0.25), q(0.75),
+                  ps[0], ps[-1]))
+    else:
+        print("weft at 10k msg/s, CPU %% of one core: zeroize off %s (median %.3f%%), on %s (median %.3f%%), on/off %.3f" % (
+            ", ".join("%.3f" % (100 * x) for x in off), 100 * st["zeroize_10k_cpu_off"],
+            ", ".join("%.3f" % (100 * x) for x in on), 100 * st["zeroize_10k_cpu_on"], st["zeroize_10k_cpu_ratio"]))
     print()
 
 
