@@ -20,7 +20,7 @@
 #include <new>
 
 namespace weft::bench::relacy_peer::detail {
-// Defined in relacy_scenarios.cpp.
+// Defined in relacy_allocation.cpp.
 void* relacy_allocate(std::size_t size);
 void relacy_deallocate(void* p) noexcept;
 

@@ -1,6 +1,7 @@
-// The only translation unit of weft that includes Relacy. It is compiled with -w
-// (Relacy's headers are noisy) and -fno-sized-deallocation, and without
-// weft::options; see CMakeLists.txt.
+// The scenarios of the weft-vs-Relacy benchmark, under Relacy. Like
+// relacy_allocation.cpp, the library's other TU that includes Relacy, it is
+// compiled with -w (Relacy's headers are noisy) and -fno-sized-deallocation, and
+// without weft::options; see CMakeLists.txt.
 //
 // Global operator new/delete
 // --------------------------
@@ -27,10 +28,11 @@
 //  * relacy_operators.cpp (no Relacy include) defines all the non-aligned forms
 //    of global operator new/delete, strong, so they win over Relacy's weak copies,
 //    sanitizer runtimes' weak ones and libstdc++'s, in whatever order the link
-//    sees them. They call relacy_allocate / relacy_deallocate below, which do
-//    exactly what Relacy's inline bodies do, so a block allocated by either is
-//    freed correctly by either. keep_operators below refers to operators_anchor,
-//    so that object is always linked along with this one.
+//    sees them. They call relacy_allocate / relacy_deallocate, in
+//    relacy_allocation.cpp, which do exactly what Relacy's inline bodies do, so a
+//    block allocated by either is freed correctly by either. keep_operators below
+//    refers to operators_anchor, so that object (and, through its calls, the
+//    allocation one) is always linked along with this one.
 //  * This TU is compiled with -fno-sized-deallocation, so its own deletes use
 //    Relacy's unsized operator delete, as Relacy expects.
 // Outside rl::simulate, the program's operator new/delete are therefore
@@ -64,23 +66,6 @@
 #undef errno
 
 namespace weft::bench::relacy_peer::detail {
-
-// What Relacy's inline operator new / delete do, out of line, for the program's
-// operators in relacy_operators.cpp. Not `return ::operator new(size);`: if the
-// compiler chose not to inline Relacy's body, that would call the program's
-// operator new, i.e. come straight back here.
-void* relacy_allocate(std::size_t size) {
-  if (rl::is_ctx()) return rl::ctx().alloc(size);
-  if (void* p = std::malloc(size != 0 ? size : 1)) return p;
-  throw std::bad_alloc();
-}
-
-void relacy_deallocate(void* p) noexcept {
-  if (rl::is_ctx())
-    rl::ctx().free(p);
-  else
-    std::free(p);
-}
 
 extern const int operators_anchor;  // relacy_operators.cpp
 [[gnu::used]] const int* const keep_operators = &operators_anchor;

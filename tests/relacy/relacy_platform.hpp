@@ -47,7 +47,7 @@
 // headers first, then Relacy, then removes every one of those macros (restoring the system's
 // errno, assert and E* values), so code included after it, weft's core headers included, sees
 // plain C++. Relacy also replaces the program's global operator new/delete: link the executable
-// with relacy_support.cpp and bench/relacy/relacy_operators.cpp (see CMakeLists.txt), and keep
+// with bench/relacy/relacy_allocation.cpp and relacy_operators.cpp (see CMakeLists.txt), and keep
 // Relacy in executables of its own.
 //
 // Thread-safety: Relacy runs one test at a time per process, on one OS thread; so does this
