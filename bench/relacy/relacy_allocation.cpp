@@ -13,16 +13,7 @@
 #include <cstdlib>
 #include <new>
 
-#include <relacy/relacy.hpp>
-
-#undef new
-#undef delete
-#undef malloc
-#undef calloc
-#undef realloc
-#undef free
-#undef assert
-#undef errno
+#include "relacy_include.hpp"
 
 namespace weft::bench::relacy_peer::detail {
 

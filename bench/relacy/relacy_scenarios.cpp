@@ -54,16 +54,7 @@
 #include <stdexcept>
 #include <string>
 
-#include <relacy/relacy.hpp>
-
-#undef new
-#undef delete
-#undef malloc
-#undef calloc
-#undef realloc
-#undef free
-#undef assert
-#undef errno
+#include "relacy_include.hpp"
 
 namespace weft::bench::relacy_peer::detail {
 
