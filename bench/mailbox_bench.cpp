@@ -850,11 +850,17 @@ double median(std::vector<double> v) {
   return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// The element at fraction p (0..1) of the sorted values (the nearest rank); reorders v.
+template <class T>
+T quantile(std::vector<T>& v, double p) {
+  if (v.empty()) return T{};
+  const auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k];
+}
+
 double percentile_ns(std::vector<std::uint32_t>& cycles, double p) {
-  if (cycles.empty()) return 0.0;
-  const auto k = static_cast<std::size_t>(p * static_cast<double>(cycles.size() - 1) + 0.5);
-  std::nth_element(cycles.begin(), cycles.begin() + static_cast<std::ptrdiff_t>(k), cycles.end());
-  return static_cast<double>(cycles[k]) / g_tsc_per_ns;
+  return static_cast<double>(quantile(cycles, p)) / g_tsc_per_ns;
 }
 
 // ===== options ==================================================================================
@@ -866,8 +872,10 @@ struct options {
   std::uint64_t stall_messages = 10'000'000;
   double stall_timeout_s = 2.0;
   double steady_seconds = 3.0;
-  int steady_reps_zeroize = 30;   // the clearing is ~0.1% of the CPU at 10k msg/s, a run's noise
-  double zeroize_seconds = 1.0;    // ~10%: many short pairs resolve 5%, a few long ones do not
+  // Zeroize off/on pairs at 10k msg/s: the clearing is ~0.1% of the CPU there and one run's
+  // noise ~10-20%, so many short pairs resolve a 5% target where a few long ones do not.
+  int zeroize_pairs = 30;
+  double zeroize_seconds = 1.0;
   std::string json_path;
   std::string summarize_path;  // --summarize FILE: judge the targets of a stored result again
   std::vector<std::string> queue_filter;  // keys; empty: all
@@ -953,7 +961,7 @@ options parse(int argc, char** argv) {
     } else if (a == "--steady-seconds") {
       o.steady_seconds = std::stod(next());
     } else if (a == "--zeroize-pairs") {
-      o.steady_reps_zeroize = std::max(1, std::stoi(next()));
+      o.zeroize_pairs = std::max(1, std::stoi(next()));
     } else if (a == "--zeroize-seconds") {
       o.zeroize_seconds = std::stod(next());
     } else if (a == "--pin") {
@@ -1627,10 +1635,10 @@ json steady_section(const options& o) {
 
   std::printf(
       "\n[steady] weft zeroize off against on at 10k msg/s, %d alternating pairs of %.1f s\n",
-      o.steady_reps_zeroize, o.zeroize_seconds);
+      o.zeroize_pairs, o.zeroize_seconds);
   json zrows = json::array();
   std::vector<double> off_cpu, on_cpu;
-  for (int r = 0; r < o.steady_reps_zeroize; ++r) {
+  for (int r = 0; r < o.zeroize_pairs; ++r) {
     for (const bool z : {false, true}) {
       const bool zz = (r % 2 == 0) ? z : !z;  // alternate which goes first
       const steady_result s = run_steady<steady_weft<M>, M>(1e4, o.zeroize_seconds, cap, zz);
@@ -1646,16 +1654,12 @@ json steady_section(const options& o) {
     if (off_cpu[i] > 0) pair_ratios.push_back(on_cpu[i] / off_cpu[i]);
   }
   const double paired = median(pair_ratios);
-  std::vector<double> sorted = pair_ratios;
-  std::sort(sorted.begin(), sorted.end());
-  const auto quartile = [&](double q) {
-    if (sorted.empty()) return 0.0;
-    return sorted[static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1) + 0.5)];
-  };
+  std::vector<double> scratch = pair_ratios;
+  const double q1 = quantile(scratch, 0.25), q3 = quantile(scratch, 0.75);
   std::printf(
       "  median cpu: zeroize off %.3f%%, on %.3f%% of a core: on/off = %.3f; the pairs' on/off: "
       "median %.3f, quartiles %.3f-%.3f\n",
-      100 * off, 100 * on, off > 0 ? on / off : 0.0, paired, quartile(0.25), quartile(0.75));
+      100 * off, 100 * on, off > 0 ? on / off : 0.0, paired, q1, q3);
   out["zeroize_10k"] = zrows;
   out["zeroize_10k_cpu_off"] = off;
   out["zeroize_10k_cpu_on"] = on;
