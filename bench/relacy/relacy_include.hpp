@@ -1,7 +1,8 @@
 // <relacy/relacy.hpp> without the macros its last lines leave behind (new, delete, malloc,
-// calloc, realloc, free, assert, errno), for the benchmark's TUs that include Relacy. Include it
-// after every standard header the TU needs: Relacy's macros would rewrite them.
-// (tests/relacy/relacy_platform.hpp does the same, and more, for the Relacy platform.)
+// calloc, realloc, free, assert, errno), for every TU that includes Relacy: the benchmark's and,
+// through tests/relacy/relacy_platform.hpp (which removes Relacy's other macros too), the
+// checks'. Include it after every standard header the TU needs: Relacy's macros would rewrite
+// them.
 #pragma once
 
 #include <relacy/relacy.hpp>

@@ -106,16 +106,12 @@
 #pragma push_macro("FUTEX_WAIT")
 #pragma push_macro("FUTEX_WAKE")
 
-#include <relacy/relacy.hpp>
+// <relacy/relacy.hpp> without new, delete, malloc, calloc, realloc, free, assert and errno
+// (bench/relacy, shared with the benchmark; assert and errno are restored below).
+#include "relacy_include.hpp"
 
-// Relacy's own macros. `$` (rl::debug_info of the current line) stays, for tests that use
+// Relacy's other macros. `$` (rl::debug_info of the current line) stays, for tests that use
 // Relacy's primitives directly.
-#undef new
-#undef delete
-#undef malloc
-#undef calloc
-#undef realloc
-#undef free
 #undef memory_order_relaxed
 #undef memory_order_consume
 #undef memory_order_acquire
