@@ -158,39 +158,47 @@ TYPED_TEST(Mailbox, ZeroisedSlotsStillDeliverEverything) {
   });
 }
 
-// Slots wider than half a cache line are laid out a line apart, and a payload may ask for more
-// alignment than a line: values of both kinds go round the ring intact, lap after lap.
-struct wide {
-  std::array<std::uint64_t, 8> words;  // 64 bytes
+// Slots wider than half a cache line are laid out a line apart, narrower ones are packed (some
+// across a line boundary), a payload may ask for more alignment than a line, and the receiver
+// writes into the slots it takes (one byte per line, or every byte when zeroising): values of
+// every such size go round the ring intact, lap after lap, each batch taken in one receive.
+template <std::size_t N>
+struct words {
+  std::array<std::uint32_t, N> w;
 };
 struct alignas(128) over_aligned {
-  std::uint64_t word;
+  std::uint32_t w[1];
 };
 
-TYPED_TEST(Mailbox, WideAndOverAlignedValuesGoRoundTheRingIntact) {
+template <class T, class P>
+void go_round(std::size_t capacity, bool zeroize) {
+  constexpr std::size_t n = sizeof(T::w) / sizeof(std::uint32_t);
+  weft::mailbox<T, P> m(capacity, zeroize);
+  std::vector<T> got(capacity);
+  for (std::uint32_t round = 0; round < 4; ++round) {
+    for (std::uint32_t i = 0; i < capacity; ++i) {
+      T v{};
+      for (std::uint32_t k = 0; k < n; ++k) v.w[k] = 1000 * round + 100 * i + k + 1;
+      WEFT_ASSERT(P, m.try_send(v).ok(), "below capacity");
+    }
+    WEFT_ASSERT(P, m.try_recv_batch(got.begin(), capacity).count == capacity, "all of them");
+    for (std::uint32_t i = 0; i < capacity; ++i) {
+      for (std::uint32_t k = 0; k < n; ++k) {
+        WEFT_ASSERT(P, got[i].w[k] == 1000 * round + 100 * i + k + 1, "every word intact");
+      }
+    }
+  }
+}
+
+TYPED_TEST(Mailbox, ValuesOfEverySizeAndAlignmentGoRoundTheRingIntact) {
   run_on<TypeParam>([] {
-    weft::mailbox<wide, TypeParam> w(3);
-    weft::mailbox<over_aligned, TypeParam> a(2);
-    for (std::uint64_t round = 0; round < 4; ++round) {
-      for (std::uint64_t i = 0; i < 3; ++i) {
-        wide v{};
-        for (std::uint64_t k = 0; k < 8; ++k) v.words[k] = 100 * round + 10 * i + k;
-        WEFT_ASSERT(TypeParam, w.try_send(v).ok(), "below capacity");
-      }
-      for (std::uint64_t i = 0; i < 2; ++i) {
-        WEFT_ASSERT(TypeParam, a.try_send(over_aligned{round * 2 + i}).ok(), "below capacity");
-      }
-      std::array<wide, 3> got{};
-      WEFT_ASSERT(TypeParam, w.try_recv_batch(got.begin(), 3).count == 3, "all three");
-      for (std::uint64_t i = 0; i < 3; ++i) {
-        for (std::uint64_t k = 0; k < 8; ++k) {
-          WEFT_ASSERT(TypeParam, got[i].words[k] == 100 * round + 10 * i + k, "every word intact");
-        }
-      }
-      for (std::uint64_t i = 0; i < 2; ++i) {
-        auto r = a.try_recv();
-        WEFT_ASSERT(TypeParam, r.ok() && r.value->word == round * 2 + i, "intact, in order");
-      }
+    for (const bool zeroize : {false, true}) {
+      go_round<words<1>, TypeParam>(5, zeroize);    // 16-byte slots, four to a line
+      go_round<words<3>, TypeParam>(7, zeroize);    // 24-byte slots, some across two lines
+      go_round<words<16>, TypeParam>(3, zeroize);   // 64-byte value: two lines of its own
+      go_round<words<25>, TypeParam>(3, zeroize);   // 100 bytes: two lines, the second part-used
+      go_round<words<40>, TypeParam>(2, zeroize);   // 160 bytes: three lines
+      go_round<over_aligned, TypeParam>(2, zeroize);
     }
   });
 }
