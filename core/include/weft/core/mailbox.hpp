@@ -404,8 +404,8 @@ class mailbox {
   // measured slow on the 2-vCPU machine: without the write, 64-byte runs fell for minutes at a
   // time into a state where every queue moved 4-7 M msg/s (moodycamel too). With it, raw
   // throughput was 1.0x-7.2x what it was in the same runs, consumer-bound throughput about the
-  // same on average (docs/perf/mailbox.md, "Slot layout"). Sequence numbers are not written:
-  // producers never read a slot.
+  // same on average (docs/perf/mailbox.md, "The receiver writes the lines it reads").
+  // Sequence numbers are not written: producers never read a slot.
   static void write_each_line(unsigned char* bytes) noexcept {
     const std::size_t into_line = reinterpret_cast<std::uintptr_t>(bytes) % cache_line;
     // The first value that starts in a line writes it (the slot before started in an earlier
