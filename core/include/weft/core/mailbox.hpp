@@ -387,12 +387,11 @@ class mailbox {
       p->~T();
       if (zeroize_) {
         std::memset(st.bytes, 0, sizeof st.bytes);
-        // Keep the clearing: the bytes are not read again before the next send overwrites them.
-        asm volatile("" : : "r"(st.bytes) : "memory");
       } else {
         write_each_line(st.bytes);
-        asm volatile("" : : "r"(st.bytes) : "memory");  // keep the stores, as above
       }
+      // Keep the stores: the bytes are not read again before the next send overwrites them.
+      asm volatile("" : : "r"(st.bytes) : "memory");
       return out;
     });
     return value;
