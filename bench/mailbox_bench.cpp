@@ -470,6 +470,70 @@ struct mutex_deque {
   };
 };
 
+// D. Vyukov's bounded MPMC ring, the design the issue's baseline names ("a plain Vyukov
+// sequence-number ring"): a reference row, not a library anyone ships, and not counted as a
+// peer by the targets. Each cell's sequence number says whose turn it is: producers claim a
+// position with a compare-exchange when the cell's sequence equals it and publish pos + 1; the
+// consumer takes cells in order and hands the cell back for the next lap (pos + Cap). Cells are
+// packed, as in the original.
+template <class M, std::size_t Cap>
+struct vyukov_q {
+  static_assert(Cap > 0 && (Cap & (Cap - 1)) == 0, "a power of two");
+  struct cell {
+    std::atomic<std::size_t> seq;
+    M value;
+  };
+  alignas(64) std::array<cell, Cap> cells;
+  alignas(64) std::atomic<std::size_t> enqueue_pos{0};
+  alignas(64) std::atomic<std::size_t> dequeue_pos{0};
+
+  vyukov_q() {
+    for (std::size_t i = 0; i < Cap; ++i) cells[i].seq.store(i, std::memory_order_relaxed);
+  }
+  bool push(const M& m) {
+    std::size_t pos = enqueue_pos.load(std::memory_order_relaxed);
+    for (;;) {
+      cell& c = cells[pos & (Cap - 1)];
+      const auto d = static_cast<std::ptrdiff_t>(c.seq.load(std::memory_order_acquire) - pos);
+      if (d == 0) {
+        if (enqueue_pos.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
+          c.value = m;
+          c.seq.store(pos + 1, std::memory_order_release);
+          return true;
+        }
+      } else if (d < 0) {
+        return false;  // the cell still holds last lap's value: full
+      } else {
+        pos = enqueue_pos.load(std::memory_order_relaxed);
+      }
+    }
+  }
+  bool pop_one(M& m) {
+    std::size_t pos = dequeue_pos.load(std::memory_order_relaxed);
+    for (;;) {
+      cell& c = cells[pos & (Cap - 1)];
+      const auto d = static_cast<std::ptrdiff_t>(c.seq.load(std::memory_order_acquire) - (pos + 1));
+      if (d == 0) {
+        if (dequeue_pos.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
+          m = c.value;
+          c.seq.store(pos + Cap, std::memory_order_release);
+          return true;
+        }
+      } else if (d < 0) {
+        return false;  // not yet published: empty
+      } else {
+        pos = dequeue_pos.load(std::memory_order_relaxed);
+      }
+    }
+  }
+  struct producer {
+    vyukov_q* w;
+    explicit producer(vyukov_q& x) : w(&x) {}
+    bool try_push(const M& m) { return w->push(m); }
+  };
+  using consumer = single_pop_consumer<vyukov_q, M>;
+};
+
 // ===== one run ==================================================================================
 
 struct run_config {
@@ -789,6 +853,7 @@ struct queue_entry {
   bool spsc_only = false;
   bool payload8_only = false;
   std::map<std::pair<std::size_t, std::size_t>, run_fn> fns;  // (payload, capacity) -> run
+  bool reference = false;  // a design for comparison, not a peer: the targets leave it out
 };
 
 constexpr std::array<std::size_t, 3> capacities{64, 512, 4096};
@@ -801,7 +866,7 @@ void fill(queue_entry& e, std::index_sequence<Caps...>) {
 template <template <class, std::size_t> class Q>
 queue_entry make_entry(std::string key, std::string label, bool weft, bool bounded,
                        bool spsc_only) {
-  queue_entry e{std::move(key), std::move(label), weft, bounded, spsc_only, false, {}};
+  queue_entry e{std::move(key), std::move(label), weft, bounded, spsc_only, false, {}, false};
   fill<Q, msg8>(e, std::make_index_sequence<capacities.size()>{});
   fill<Q, msg64>(e, std::make_index_sequence<capacities.size()>{});
   return e;
@@ -826,7 +891,8 @@ std::vector<queue_entry> all_queues() {
   q.push_back(make_entry<aq2_mpmc>("aq2", "atomic_queue AtomicQueue2", false, true, false));
   {
     queue_entry e{
-        "aq_atomic", "atomic_queue AtomicQueue (8-byte atomics)", false, true, false, true, {}};
+        "aq_atomic", "atomic_queue AtomicQueue (8-byte atomics)", false, true, false, true, {},
+        false};
     fill<aq_atomic_any, msg8>(e, std::make_index_sequence<capacities.size()>{});
     q.push_back(std::move(e));
   }
@@ -838,6 +904,9 @@ std::vector<queue_entry> all_queues() {
   q.push_back(make_entry<tbb_q>("tbb", "tbb::concurrent_bounded_queue", false, true, false));
   q.push_back(make_entry<mutex_deque>("mutex_deque", "std::mutex + std::deque (bulk pop)", false,
                                       true, false));
+  q.push_back(make_entry<vyukov_q>("vyukov", "reference: plain Vyukov MPMC ring (not a peer)", false,
+                                   true, false));
+  q.back().reference = true;
   return q;
 }
 
@@ -1095,6 +1164,7 @@ json throughput_section(const options& o, const std::vector<queue_entry>& queues
           row["label"] = qs[i]->label;
           row["weft"] = qs[i]->weft;
           row["bounded"] = qs[i]->bounded;
+          row["reference"] = qs[i]->reference;
           row["median_msgs_per_s"] = med;
           row["runs_msgs_per_s"] = rates;
           row["allocs"] = allocs;
@@ -1226,6 +1296,7 @@ json latency_section(const options& o, const std::vector<queue_entry>& queues) {
       row["label"] = qs[i]->label;
       row["weft"] = qs[i]->weft;
       row["bounded"] = qs[i]->bounded;
+      row["reference"] = qs[i]->reference;
       row["p50_ns"] = median(a.p50);
       row["p95_ns"] = median(a.p95);
       row["p99_ns"] = median(a.p99);
@@ -1762,7 +1833,8 @@ json summarize(const json& tp, const json& lat, const json& stall, const json& s
       for (const auto& p : find(tp, [&](const json& r) {
              return r["section"] == "throughput" && r["producers"] == 2 &&
                     r["payload"] == w["payload"] && r["capacity"] == w["capacity"] &&
-                    !r["weft"].get<bool>() && r["bounded"].get<bool>();
+                    !r["weft"].get<bool>() && r["bounded"].get<bool>() &&
+                    !r.value("reference", false);
            })) {
         if (p["median_msgs_per_s"].get<double>() > best) {
           best = p["median_msgs_per_s"].get<double>();

@@ -10,7 +10,7 @@ import argparse
 import json
 
 ORDER = ["weft", "weft_zeroize", "weft_single", "mc_bounded", "mc_bounded_token", "mc_unbounded", "aq2",
-         "aq_atomic", "aq2_spsc", "boost_queue", "boost_spsc", "tbb", "mutex_deque"]
+         "aq_atomic", "aq2_spsc", "boost_queue", "boost_spsc", "tbb", "mutex_deque", "vyukov"]
 
 
 def configs_of(rows):

@@ -15,13 +15,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 ORDER = ["weft", "weft_zeroize", "weft_single", "mc_bounded", "mc_bounded_token", "mc_unbounded", "aq2",
-         "aq_atomic", "aq2_spsc", "boost_queue", "boost_spsc", "tbb", "mutex_deque"]
+         "aq_atomic", "aq2_spsc", "boost_queue", "boost_spsc", "tbb", "mutex_deque", "vyukov"]
 SHORT = {
     "weft": "weft (batch)", "weft_zeroize": "weft zeroize", "weft_single": "weft (try_recv)",
     "mc_bounded": "moodycamel bounded", "mc_bounded_token": "moodycamel bounded+token",
     "mc_unbounded": "moodycamel unbounded", "aq2": "atomic_queue AQ2", "aq_atomic": "atomic_queue AQ",
     "aq2_spsc": "atomic_queue AQ2 SPSC", "boost_queue": "boost queue", "boost_spsc": "boost spsc_queue",
-    "tbb": "tbb bounded", "mutex_deque": "mutex+deque",
+    "tbb": "tbb bounded", "mutex_deque": "mutex+deque", "vyukov": "Vyukov ring (reference)",
 }
 
 
