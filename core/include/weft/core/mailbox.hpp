@@ -140,6 +140,12 @@ class mailbox {
     typename P::template var<storage> data;
   };
 
+  // The receiver writes the lines of wide slots (whole lines each) in a second pass, after it
+  // has taken every value of the batch: stores into the lines a batch is still reading held
+  // its loads up (measured, 64-byte values: raw throughput 1.3x-1.8x, geometric means, same
+  // runs; consumer-bound unchanged). Packed slots, one write per line of four, write as they go.
+  static constexpr bool second_pass = slot_align >= cache_line;
+
   // The producers' position carries the closed flag in its top bit.
   static constexpr std::size_t closed_bit = std::size_t{1} << (sizeof(std::size_t) * 8 - 1);
 
@@ -228,7 +234,7 @@ class mailbox {
       return {empty_or_closed(pos), std::nullopt};
     }
     recv_result<T> r{recv_status::ok, take(s)};
-    after_receive(pos + 1);
+    after_receive(pos, pos + 1);
     return r;
   }
 
@@ -261,7 +267,7 @@ class mailbox {
       ++n;
     }
     if (n == 0) return {empty_or_closed(first), 0};
-    after_receive(pos);
+    after_receive(first, pos);
     return {recv_status::ok, n};
   }
 
@@ -381,20 +387,23 @@ class mailbox {
   // Moves the value out of a full slot. The slot is not marked free: the receiver's position,
   // published by after_receive(), says which slots are free.
   T take(slot& s) {
-    T value = s.data.with_mut([&](storage& st) {
+    return s.data.with_mut([&](storage& st) {
       T* p = std::launder(reinterpret_cast<T*>(st.bytes));
       T out(std::move(*p));
       p->~T();
-      if (zeroize_) {
-        std::memset(st.bytes, 0, sizeof st.bytes);
-      } else {
-        write_each_line(st.bytes);
-      }
-      // Keep the stores: the bytes are not read again before the next send overwrites them.
-      asm volatile("" : : "r"(st.bytes) : "memory");
+      if constexpr (!second_pass) write_lines(st);
       return out;
     });
-    return value;
+  }
+
+  // What the receiver writes to a slot it has taken: every byte when zeroising, else a byte in
+  // each line (write_each_line).
+  void write_lines(storage& st) const noexcept {
+    if (zeroize_) {
+      std::memset(st.bytes, 0, sizeof st.bytes);
+    } else {
+      write_each_line(st.bytes);
+    }
   }
 
   // The receiver writes each cache line that holds bytes of the values it takes, once per lap:
@@ -414,9 +423,17 @@ class mailbox {
     for (std::size_t i = cache_line - into_line; i < sizeof(T); i += cache_line) bytes[i] = 0;
   }
 
-  // After receiving up to (not including) `pos`: publish the position, then wake senders that
-  // announced they wait for room.
-  void after_receive(std::size_t pos) {
+  // After taking the values of positions first .. pos - 1: write the lines of their slots if
+  // they are wide (second_pass), publish the position, then wake senders that announced they
+  // wait for room.
+  void after_receive(std::size_t first, std::size_t pos) {
+    if constexpr (second_pass) {
+      for (std::size_t p = first; p != pos; ++p) {
+        slots_[index(p)].data.with_mut([&](storage& st) { write_lines(st); });
+      }
+    }
+    // Keep the stores: the bytes are not read again before the next send overwrites them.
+    asm volatile("" : : : "memory");
     head_local_.store(pos);
     // release: our reads of the values happen before producers of the next lap write the slots.
     head_.store(pos, std::memory_order_release);
