@@ -211,4 +211,78 @@ TYPED_TEST(Mailbox, ValuesOfEverySizeAndAlignmentGoRoundTheRingIntact) {
   });
 }
 
+// A value that remembers where it was last move-constructed: right after a successful
+// try_send, that is its slot inside the mailbox, so the test can look at the slot's bytes after
+// the value has been received.
+template <std::size_t N>
+struct traced_secret {
+  const unsigned char** at = nullptr;
+  std::array<std::uint64_t, N> w{};  // last, so that the value's last byte is a secret's
+  traced_secret() = default;
+  traced_secret(traced_secret&& o) noexcept : at(o.at), w(o.w) {
+    if (at != nullptr) *at = reinterpret_cast<const unsigned char*>(this);
+  }
+  traced_secret& operator=(traced_secret&& o) noexcept {
+    at = o.at;
+    w = o.w;
+    return *this;
+  }
+  ~traced_secret() = default;
+};
+
+template <class S>
+bool all_zero(const unsigned char* bytes) {
+  for (std::size_t i = 0; i < sizeof(S); ++i) {
+    if (bytes[i] != 0) return false;
+  }
+  return true;
+}
+
+// Zeroisation clears every byte of each slot it took (and nothing of a value still queued), for
+// packed and wide slots, single and batch receives; without it, the secret stays readable (so the
+// check can tell the two apart).
+template <class S, class P>
+void secrets_cleared(bool zeroize, bool batch) {
+  weft::mailbox<S, P> m(4, zeroize);
+  const unsigned char* last = nullptr;
+  std::array<const unsigned char*, 3> slot{};
+  for (std::size_t i = 0; i < slot.size(); ++i) {
+    S v;
+    v.w.fill(0x5EC2E75EC2E70000ULL + i);
+    v.at = &last;
+    WEFT_ASSERT(P, m.try_send(std::move(v)).ok(), "room");
+    slot[i] = last;  // the last move-construction of a successful send is into its slot
+  }
+  std::array<S, 2> got;
+  if (batch) {
+    WEFT_ASSERT(P, m.try_recv_batch(got.begin(), 2).count == 2, "two of three");
+  } else {
+    for (auto& g : got) {
+      auto r = m.try_recv();
+      WEFT_ASSERT(P, r.ok(), "one");
+      g = std::move(*r.value);
+    }
+  }
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    WEFT_ASSERT(P, got[i].w[0] == 0x5EC2E75EC2E70000ULL + i, "delivered intact");
+    WEFT_ASSERT(P, all_zero<S>(slot[i]) == zeroize,
+                "a taken slot is all zero exactly when zeroising");
+  }
+  auto third = m.try_recv();
+  WEFT_ASSERT(P, third.ok() && third.value->w.back() == 0x5EC2E75EC2E70002ULL,
+              "the value queued behind is untouched");
+}
+
+TYPED_TEST(Mailbox, ZeroisationClearsEveryByteOfTheSlotsItTakes) {
+  run_on<TypeParam>([] {
+    for (const bool zeroize : {false, true}) {
+      for (const bool batch : {false, true}) {
+        secrets_cleared<traced_secret<1>, TypeParam>(zeroize, batch);  // 16 bytes: packed slots
+        secrets_cleared<traced_secret<7>, TypeParam>(zeroize, batch);  // 64 bytes: wide slots
+        secrets_cleared<traced_secret<15>, TypeParam>(zeroize, batch);  // 128 bytes: 3 lines
+      }
+    }
+  });
+}
+
 }  // namespace
