@@ -938,6 +938,8 @@ struct options {
   std::set<std::string> sections{"steady", "zeroize", "throughput", "work", "latency", "stall"};
   int reps = 5;
   std::uint64_t messages = 2'000'000;
+  // Throughput runs of a fast queue are lengthened to last this long (see run_lengths()).
+  double min_run_seconds = 0.3;
   std::uint64_t stall_messages = 10'000'000;
   double stall_timeout_s = 2.0;
   double steady_seconds = 3.0;
@@ -972,7 +974,9 @@ void usage() {
       "  --json FILE           write every figure as JSON\n"
       "  --sections LIST       steady,zeroize,throughput,work,latency,stall (default: all)\n"
       "  --reps N              repetitions of each configuration (default 5; median reported)\n"
-      "  --messages N          messages per throughput run (default 2000000)\n"
+      "  --messages N          messages per throughput run, at least (default 2000000)\n"
+      "  --min-run-seconds S   lengthen a throughput run to last about S seconds, from a first\n"
+      "                        run of --messages (default 0.3; 0: every run sends --messages)\n"
       "  --queues LIST         only these queue keys (weft is always kept), e.g. weft,aq2,tbb\n"
       "  --payloads LIST       8,64 (default both)\n"
       "  --capacities LIST     512,4096 (default both; 64 is also built)\n"
@@ -1025,6 +1029,9 @@ options parse(int argc, char** argv) {
       for (const auto& s : split(next())) o.producer_counts.push_back(std::stoi(s));
     } else if (a == "--stall-timeout") {
       o.stall_timeout_s = std::stod(next());
+    } else if (a == "--min-run-seconds") {
+      o.min_run_seconds = std::stod(next());
+      if (!(o.min_run_seconds >= 0)) throw std::invalid_argument("--min-run-seconds: must be >= 0");
     } else if (a == "--stall-messages") {
       o.stall_messages = std::stoull(next());
     } else if (a == "--steady-seconds") {
@@ -1081,6 +1088,30 @@ std::string fmt_rate(double v) {
 
 // ===== sections: throughput and work ============================================================
 
+// Messages per run for each queue of one configuration. A run of 2 M messages lasts 15-30 ms
+// for the fast queues: shorter than the scheduler takes to spread three threads over two vCPUs
+// (a thread that ran recently is not migrated to an idle CPU), so one vCPU sat idle for a third
+// of such a run (process CPU 1.3 cores, against 1.9-2.0 in runs of 20 M). Each queue first
+// sends o.messages once (not counted), and its runs are then sized from that rate to last about
+// o.min_run_seconds; never fewer than o.messages, never more than max_run_messages.
+constexpr std::uint64_t max_run_messages = 32'000'000;
+
+std::vector<std::uint64_t> run_lengths(const options& o, const std::vector<const queue_entry*>& qs,
+                                       run_config cfg, std::size_t payload, std::size_t cap) {
+  std::vector<std::uint64_t> n(qs.size(), o.messages);
+  if (o.min_run_seconds <= 0) return n;
+  cfg.messages = o.messages;
+  for (std::size_t i = 0; i < qs.size(); ++i) {
+    wait_quiet();
+    const run_result r = qs[i]->fns.at({payload, cap})(cfg);
+    if (r.stalled || r.msgs_per_s <= 0) continue;
+    const double want = std::ceil(r.msgs_per_s * o.min_run_seconds / 1e5) * 1e5;
+    n[i] = std::clamp(static_cast<std::uint64_t>(want), o.messages,
+                      std::max(o.messages, max_run_messages));
+  }
+  return n;
+}
+
 json throughput_section(const options& o, const std::vector<queue_entry>& queues, bool work) {
   json rows = json::array();
   const char* name = work ? "work" : "throughput";
@@ -1105,6 +1136,7 @@ json throughput_section(const options& o, const std::vector<queue_entry>& queues
         cfg.pin = o.pin;
         std::vector<double> foreign;
         int retried = 0;
+        const std::vector<std::uint64_t> lengths = run_lengths(o, qs, cfg, payload, cap);
         for (int r = 0; r < o.reps; ++r) {
           for (int attempt = 0;; ++attempt) {
             wait_quiet();
@@ -1113,6 +1145,7 @@ json throughput_section(const options& o, const std::vector<queue_entry>& queues
             for (std::size_t j = 0; j < qs.size(); ++j) {
               const std::size_t i =
                   (j + static_cast<std::size_t>(r)) % qs.size();  // rotate the order
+              cfg.messages = lengths[i];
               round[i] = qs[i]->fns.at({payload, cap})(cfg);
             }
             const double f = foreign_cores(a, snapshot());
@@ -1125,11 +1158,11 @@ json throughput_section(const options& o, const std::vector<queue_entry>& queues
             break;
           }
         }
-        std::printf("\n[%s] %s, %zu-byte payload, capacity %zu, %llu messages, median of %d%s\n",
-                    name, np == 1 ? "SPSC" : "MPSC 2 producers", payload, cap,
-                    static_cast<unsigned long long>(o.messages), o.reps, o.pin ? ", pinned" : "");
-        std::printf("  %-44s %12s %10s %10s %10s %8s %s\n", "queue", "msg/s", "min", "max",
-                    "allocs/msg", "busy/msg", "cpu");
+        std::printf("\n[%s] %s, %zu-byte payload, capacity %zu, median of %d%s\n", name,
+                    np == 1 ? "SPSC" : "MPSC 2 producers", payload, cap, o.reps,
+                    o.pin ? ", pinned" : "");
+        std::printf("  %-44s %12s %10s %10s %10s %8s %5s %s\n", "queue", "msg/s", "min", "max",
+                    "allocs/msg", "busy/msg", "cpu", "messages/run");
         double weft_med = 0;
         std::vector<json> cfg_rows;
         for (std::size_t i = 0; i < qs.size(); ++i) {
@@ -1171,14 +1204,17 @@ json throughput_section(const options& o, const std::vector<queue_entry>& queues
           row["allocs_per_msg"] = apm;
           row["busy_per_msg"] = bpm;
           row["cpu_cores"] = median(cpu);
+          row["messages_per_run"] = lengths[i];
           row["order_errors"] = errors;
           row["stalled_runs"] = stalled;
           if (stalled) row["stall_detail"] = stall_detail;
           cfg_rows.push_back(row);
           const auto mm = std::minmax_element(rates.begin(), rates.end());
-          std::printf("  %-44s %12s %10s %10s %10.2e %8.3f %.2f%s%s\n", qs[i]->label.c_str(),
-                      fmt_rate(med).c_str(), rates.empty() ? "-" : fmt_rate(*mm.first).c_str(),
+          std::printf("  %-44s %12s %10s %10s %10.2e %8.3f %5.2f %llu%s%s\n",
+                      qs[i]->label.c_str(), fmt_rate(med).c_str(),
+                      rates.empty() ? "-" : fmt_rate(*mm.first).c_str(),
                       rates.empty() ? "-" : fmt_rate(*mm.second).c_str(), apm, bpm, median(cpu),
+                      static_cast<unsigned long long>(lengths[i]),
                       stalled ? "  STALLED runs" : "", errors ? "  ORDER ERRORS" : "");
         }
         std::printf("  weft / peer:");
@@ -2015,6 +2051,7 @@ int main(int argc, char** argv) {
                  {"work_ns", work_ns},
                  {"reps", o.reps},
                  {"messages", o.messages},
+                 {"min_run_seconds", o.min_run_seconds},
                  {"pin", o.pin ? "split" : "none"},
                  {"sections", std::vector<std::string>(o.sections.begin(), o.sections.end())}};
   json steady_rows, tp_rows = json::array(), lat_rows, stall_rows;

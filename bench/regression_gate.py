@@ -44,6 +44,7 @@ DEFAULT_BASELINE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bas
 # weft against the peers that matter for the ratios (the stalling moodycamel-with-token mode and
 # weft's own variants are left out: they add minutes and no ratio the gate judges).
 DEFAULT_BENCH_ARGS = ["--sections", "throughput,latency", "--reps", "5", "--messages", "4000000",
+                      "--min-run-seconds", "0.3",
                       "--queues", "mc_bounded,mc_unbounded,aq2,boost_queue,boost_spsc,tbb,mutex_deque"]
 
 
