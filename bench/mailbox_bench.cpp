@@ -29,6 +29,7 @@
 #include <weft/core/mailbox.hpp>
 
 #include <atomic_queue/atomic_queue.h>
+#include <CLI/CLI.hpp>
 #include <benchmark/benchmark.h>
 #include <boost/lockfree/queue.hpp>
 #include <boost/lockfree/spsc_queue.hpp>
@@ -934,6 +935,9 @@ double percentile_ns(std::vector<std::uint32_t>& cycles, double p) {
 
 // ===== options ==================================================================================
 
+// The most messages one throughput run sends (runs are sized to last --min-run-seconds).
+constexpr std::uint64_t max_run_messages = 32'000'000;
+
 struct options {
   std::set<std::string> sections{"steady", "zeroize", "throughput", "work", "latency", "stall"};
   int reps = 5;
@@ -968,109 +972,120 @@ std::vector<std::string> split(const std::string& s) {
   return out;
 }
 
-void usage() {
-  std::puts(
-      "weft_mailbox_bench [options]\n"
-      "  --json FILE           write every figure as JSON\n"
-      "  --sections LIST       steady,zeroize,throughput,work,latency,stall (default: all)\n"
-      "  --reps N              repetitions of each configuration (default 5; median reported)\n"
-      "  --messages N          messages per throughput run, at least (default 2000000)\n"
-      "  --min-run-seconds S   lengthen a throughput run to last about S seconds, from a first\n"
-      "                        run of --messages (default 0.3; 0: every run sends --messages)\n"
-      "  --queues LIST         only these queue keys (weft is always kept), e.g. weft,aq2,tbb\n"
-      "  --payloads LIST       8,64 (default both)\n"
-      "  --capacities LIST     512,4096 (default both; 64 is also built)\n"
-      "  --producers LIST      1,2 (default both)\n"
-      "  --stall-timeout S     seconds without progress that count as a stall (default 2)\n"
-      "  --stall-messages N    messages per stall run (default 10000000)\n"
-      "  --steady-seconds S    length of each steady-load run (default 3)\n"
-      "  --zeroize-pairs N     zeroize off/on pairs of steady runs at 10k msg/s (default 30)\n"
-      "  --zeroize-seconds S   length of each of those runs (default 1)\n"
-      "  --pin MODE            none (default: the OS places threads) or split (consumer alone on\n"
-      "                        the last CPU, producers on the others)\n"
-      "  --quiet-wait S        before each round, wait up to S seconds for other processes to use\n"
-      "                        less than 0.1 core (default 60; 0: do not wait)\n"
-      "  --max-foreign C       run a round again when other processes used more than C cores\n"
-      "                        during it (default 0.15; twice at most)\n"
-      "  --summarize FILE      judge the targets of a stored result again (rewrites its summary)\n"
-      "  --quick               --reps 3 --messages 1000000 --sections throughput,latency\n");
-}
-
-options parse(int argc, char** argv) {
-  options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "missing value after %s\n", a.c_str());
-        std::exit(64);
-      }
-      return argv[++i];
-    };
-    if (a == "--json") {
-      o.json_path = next();
-    } else if (a == "--sections") {
-      const auto v = split(next());
-      o.sections = std::set<std::string>(v.begin(), v.end());
-    } else if (a == "--reps") {
-      o.reps = std::max(1, std::stoi(next()));
-    } else if (a == "--messages") {
-      o.messages = std::stoull(next());
-    } else if (a == "--queues") {
-      o.queue_filter = split(next());
-    } else if (a == "--payloads") {
-      o.payloads.clear();
-      for (const auto& s : split(next())) o.payloads.push_back(std::stoul(s));
-    } else if (a == "--capacities") {
-      o.caps.clear();
-      for (const auto& s : split(next())) o.caps.push_back(std::stoul(s));
-    } else if (a == "--producers") {
-      o.producer_counts.clear();
-      for (const auto& s : split(next())) o.producer_counts.push_back(std::stoi(s));
-    } else if (a == "--stall-timeout") {
-      o.stall_timeout_s = std::stod(next());
-    } else if (a == "--min-run-seconds") {
-      o.min_run_seconds = std::stod(next());
-      if (!(o.min_run_seconds >= 0)) throw std::invalid_argument("--min-run-seconds: must be >= 0");
-    } else if (a == "--stall-messages") {
-      o.stall_messages = std::stoull(next());
-    } else if (a == "--steady-seconds") {
-      o.steady_seconds = std::stod(next());
-    } else if (a == "--zeroize-pairs") {
-      o.zeroize_pairs = std::max(1, std::stoi(next()));
-    } else if (a == "--zeroize-seconds") {
-      o.zeroize_seconds = std::stod(next());
-    } else if (a == "--pin") {
-      const std::string m = next();
-      if (m != "none" && m != "split") {
-        std::fprintf(stderr, "--pin takes none or split\n");
-        std::exit(64);
-      }
-      o.pin = m == "split";
-    } else if (a == "--summarize") {
-      o.summarize_path = next();
-    } else if (a == "--quiet-wait") {
-      o.quiet_wait_s = std::stod(next());
-    } else if (a == "--max-foreign") {
-      o.max_foreign = std::stod(next());
-    } else if (a == "--quick") {
-      o.reps = 3;
-      o.messages = 1'000'000;
-      o.sections = {"throughput", "latency"};
-    } else if (a == "--help" || a == "-h") {
-      usage();
-      std::exit(0);
-    } else {
-      std::fprintf(stderr, "unknown option %s\n", a.c_str());
-      usage();
-      std::exit(64);
+// A comma-separated list; each item must be one of `allowed` (as text). Throws CLI11's
+// ValidationError naming the option and the item otherwise.
+std::vector<std::string> checked_list(const std::string& option, const std::string& text,
+                                      const std::vector<std::string>& allowed) {
+  std::vector<std::string> items = split(text);
+  if (items.empty()) throw CLI::ValidationError(option, "needs at least one item");
+  for (const auto& it : items) {
+    if (std::find(allowed.begin(), allowed.end(), it) == allowed.end()) {
+      std::string all;
+      for (const auto& a : allowed) all += (all.empty() ? "" : ",") + a;
+      throw CLI::ValidationError(option, "unknown item '" + it + "' (one of " + all + ")");
     }
   }
-  for (const std::size_t c : o.caps) {
-    if (std::find(capacities.begin(), capacities.end(), c) == capacities.end()) {
-      std::fprintf(stderr, "capacity %zu is not built (64, 512, 4096)\n", c);
-      std::exit(64);
+  return items;
+}
+
+// On bad input, prints what is wrong and exits with CLI11's code; --help prints the options.
+options parse(int argc, char** argv) {
+  options o;
+  CLI::App app{"weft::mailbox against its peers: throughput, latency, allocations, progress, "
+               "steady load and zeroisation (docs/perf/mailbox.md)",
+               "weft_mailbox_bench"};
+  // The regression gate appends arguments to the stored ones: the last value of an option wins.
+  app.option_defaults()->take_last();
+  std::string sections, queues, payloads, caps, producers, pin = "none";
+  bool quick = false;
+  app.add_option("--json", o.json_path, "write every figure as JSON to FILE");
+  app.add_option("--sections", sections,
+                 "comma-separated: steady,zeroize,throughput,work,latency,stall (default: all)");
+  app.add_option("--reps", o.reps, "repetitions of each configuration; the median is reported")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  app.add_option("--messages", o.messages, "messages per throughput run, at least")
+      ->check(CLI::Range(std::uint64_t{1000}, max_run_messages))
+      ->capture_default_str();
+  app.add_option("--min-run-seconds", o.min_run_seconds,
+                 "lengthen each throughput run to last about S seconds, sized from a first run of "
+                 "--messages (0: every run sends --messages)")
+      ->check(CLI::Range(0.0, 60.0))
+      ->capture_default_str();
+  std::vector<std::string> keys;
+  for (const auto& e : all_queues()) keys.push_back(e.key);
+  app.add_option("--queues", queues,
+                 "comma-separated queue keys to run (weft is always kept), e.g. weft,aq2,tbb");
+  app.add_option("--payloads", payloads, "comma-separated payload sizes: 8,64 (default both)");
+  app.add_option("--capacities", caps,
+                 "comma-separated capacities: 512,4096 (default both; 64 is also built)");
+  app.add_option("--producers", producers, "comma-separated producer counts: 1,2 (default both)");
+  app.add_option("--stall-timeout", o.stall_timeout_s,
+                 "seconds without progress that count as a stall")
+      ->check(CLI::Range(0.1, 600.0))
+      ->capture_default_str();
+  app.add_option("--stall-messages", o.stall_messages, "messages per stall run")
+      ->check(CLI::Range(std::uint64_t{1000}, std::uint64_t{1} << 40))
+      ->capture_default_str();
+  app.add_option("--steady-seconds", o.steady_seconds, "length of each steady-load run")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  app.add_option("--zeroize-pairs", o.zeroize_pairs,
+                 "zeroize off/on pairs of steady runs at 10k msg/s")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  app.add_option("--zeroize-seconds", o.zeroize_seconds, "length of each of those runs")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  app.add_option("--pin", pin,
+                 "none (the OS places threads) or split (consumer alone on the last CPU, "
+                 "producers on the others)")
+      ->check(CLI::IsMember({"none", "split"}))
+      ->capture_default_str();
+  app.add_option("--quiet-wait", o.quiet_wait_s,
+                 "before each round, wait up to S seconds for other processes to use less than "
+                 "0.1 core (0: do not wait)")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  app.add_option("--max-foreign", o.max_foreign,
+                 "run a round again when other processes used more than C cores during it "
+                 "(twice at most)")
+      ->check(CLI::Range(0.0, 1024.0))
+      ->capture_default_str();
+  app.add_option("--summarize", o.summarize_path,
+                 "judge the targets of a stored result FILE again (rewrites its summary)");
+  app.add_flag("--quick", quick,
+               "--reps 3 --messages 1000000 --sections throughput,latency, unless given");
+  try {
+    app.parse(argc, argv);
+    if (!sections.empty()) {
+      const auto v = checked_list("--sections", sections,
+                                  {"steady", "zeroize", "throughput", "work", "latency", "stall"});
+      o.sections = std::set<std::string>(v.begin(), v.end());
+    } else if (quick) {
+      o.sections = {"throughput", "latency"};
     }
+    if (quick && app.count("--reps") == 0) o.reps = 3;
+    if (quick && app.count("--messages") == 0) o.messages = 1'000'000;
+    if (!queues.empty()) o.queue_filter = checked_list("--queues", queues, keys);
+    if (!payloads.empty()) {
+      o.payloads.clear();
+      for (const auto& v : checked_list("--payloads", payloads, {"8", "64"}))
+        o.payloads.push_back(std::stoul(v));
+    }
+    if (!caps.empty()) {
+      o.caps.clear();
+      for (const auto& v : checked_list("--capacities", caps, {"64", "512", "4096"}))
+        o.caps.push_back(std::stoul(v));
+    }
+    if (!producers.empty()) {
+      o.producer_counts.clear();
+      for (const auto& v : checked_list("--producers", producers, {"1", "2"}))
+        o.producer_counts.push_back(std::stoi(v));
+    }
+    o.pin = pin == "split";
+  } catch (const CLI::ParseError& e) {
+    std::exit(app.exit(e));
   }
   return o;
 }
@@ -1094,7 +1109,6 @@ std::string fmt_rate(double v) {
 // of such a run (process CPU 1.3 cores, against 1.9-2.0 in runs of 20 M). Each queue first
 // sends o.messages once (not counted), and its runs are then sized from that rate to last about
 // o.min_run_seconds; never fewer than o.messages, never more than max_run_messages.
-constexpr std::uint64_t max_run_messages = 32'000'000;
 
 std::vector<std::uint64_t> run_lengths(const options& o, const std::vector<const queue_entry*>& qs,
                                        run_config cfg, std::size_t payload, std::size_t cap) {
@@ -1106,8 +1120,7 @@ std::vector<std::uint64_t> run_lengths(const options& o, const std::vector<const
     const run_result r = qs[i]->fns.at({payload, cap})(cfg);
     if (r.stalled || r.msgs_per_s <= 0) continue;
     const double want = std::ceil(r.msgs_per_s * o.min_run_seconds / 1e5) * 1e5;
-    n[i] = std::clamp(static_cast<std::uint64_t>(want), o.messages,
-                      std::max(o.messages, max_run_messages));
+    n[i] = std::clamp(static_cast<std::uint64_t>(want), o.messages, max_run_messages);
   }
   return n;
 }
