@@ -1792,11 +1792,12 @@ json steady_section(const options& o) {
 // ===== section: zeroize (one thread, no contention) =============================================
 //
 // The cost of zeroisation itself, without threads: one thread sends 64 messages and receives
-// them with one try_recv_batch, over and over, zeroize off and on alternately.
+// them with one try_recv_batch, over and over, zeroize off and on alternately. Capacity 512, and
+// 500 for the ring index of a capacity that is not a power of two (a remainder, not a mask).
 
 template <class M>
-double one_thread_ns_per_msg(bool zeroize) {
-  weft::mailbox<M> q(512, zeroize);
+double one_thread_ns_per_msg(std::size_t capacity, bool zeroize) {
+  weft::mailbox<M> q(capacity, zeroize);
   std::array<M, batch> buf{};
   constexpr int rounds = 40000;
   std::uint64_t sink = 0;
@@ -1820,21 +1821,27 @@ json zeroize_section(const options& o) {
       "\n[zeroize] one thread: 64 try_send then one try_recv_batch of 64, ns per message, median "
       "of %d\n",
       std::max(7, o.reps));
-  for (const std::size_t payload : {std::size_t{8}, std::size_t{64}}) {
+  std::vector<std::pair<std::size_t, std::size_t>> cells;  // (capacity, payload)
+  for (const std::size_t cap : {std::size_t{512}, std::size_t{500}}) {
+    for (const std::size_t payload : {std::size_t{8}, std::size_t{64}}) cells.emplace_back(cap, payload);
+  }
+  for (const auto& [cap, payload] : cells) {
     std::vector<double> off, on;
     wait_quiet();
     for (int r = 0; r < std::max(7, o.reps); ++r) {
       for (const bool z : {r % 2 == 0, r % 2 != 0}) {
-        const double ns =
-            payload == 8 ? one_thread_ns_per_msg<msg8>(z) : one_thread_ns_per_msg<msg64>(z);
+        const double ns = payload == 8 ? one_thread_ns_per_msg<msg8>(cap, z)
+                                       : one_thread_ns_per_msg<msg64>(cap, z);
         (z ? on : off).push_back(ns);
       }
     }
     const double a = median(off), b = median(on);
     std::printf(
-        "  %2zu-byte payload: zeroize off %.2f ns, on %.2f ns per message: +%.2f ns (%+.1f%%)\n",
-        payload, a, b, b - a, 100 * (b / a - 1));
+        "  capacity %4zu, %2zu-byte payload: zeroize off %.2f ns, on %.2f ns per message: +%.2f "
+        "ns (%+.1f%%)\n",
+        cap, payload, a, b, b - a, 100 * (b / a - 1));
     json row;
+    row["capacity"] = cap;
     row["payload"] = payload;
     row["off_ns_per_msg"] = a;
     row["on_ns_per_msg"] = b;

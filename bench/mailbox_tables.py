@@ -147,8 +147,9 @@ def steady(res):
 def zeroize(res):
     rows = res.get("zeroize", [])
     for r in rows:
-        print("- one thread, %dB payload: off %.2f ns, on %.2f ns per message (%+.2f ns)" % (
-            r["payload"], r["off_ns_per_msg"], r["on_ns_per_msg"], r["on_ns_per_msg"] - r["off_ns_per_msg"]))
+        print("- one thread, capacity %d, %dB payload: off %.2f ns, on %.2f ns per message (%+.2f ns)" % (
+            r.get("capacity", 512), r["payload"], r["off_ns_per_msg"], r["on_ns_per_msg"],
+            r["on_ns_per_msg"] - r["off_ns_per_msg"]))
     tp = res.get("throughput", [])
     for section in ("throughput", "work"):
         rows = [r for r in tp if r["section"] == section]
