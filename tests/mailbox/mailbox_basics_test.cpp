@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -142,6 +143,120 @@ TYPED_TEST(Mailbox, RecvBatchTakesUpToMaxInOrder) {
     m.close();
     r = m.recv_batch(std::back_inserter(out), 64);
     WEFT_ASSERT(TypeParam, r.status == weft::recv_status::closed && r.count == 0, "closed");
+  });
+}
+
+// try_send_batch takes the longest prefix that fits, leaves the rest untouched, and is busy
+// only when there is no room at all; capacities 1-4 and 7, with 0..capacity values queued first.
+TYPED_TEST(Mailbox, TrySendBatchTakesThePrefixThatFitsAndLeavesTheRest) {
+  run_on<TypeParam>([] {
+    for (std::size_t capacity : {1u, 2u, 3u, 4u, 7u}) {
+      for (std::size_t queued = 0; queued <= capacity; ++queued) {
+        weft::mailbox<std::unique_ptr<int>, TypeParam> m(capacity);
+        for (std::size_t i = 0; i < queued; ++i) {
+          WEFT_ASSERT(TypeParam, m.try_send(std::make_unique<int>(static_cast<int>(i))).ok(),
+                      "a send below capacity is accepted");
+        }
+        std::array<std::unique_ptr<int>, 5> batch;
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+          batch[i] = std::make_unique<int>(static_cast<int>(100 + i));
+        }
+        const std::size_t room = capacity - queued;
+        const weft::send_batch_result r = m.try_send_batch(std::span(batch));
+        if (room == 0) {
+          WEFT_ASSERT(TypeParam, r.status == weft::send_status::busy && r.count == 0,
+                      "a batch into a full mailbox is busy, none taken");
+        } else {
+          WEFT_ASSERT(TypeParam, r.status == weft::send_status::ok, "room for one: ok");
+          WEFT_ASSERT(TypeParam, r.count == std::min(room, batch.size()),
+                      "as many as there is room for: busy only when full");
+        }
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+          const bool taken = i < r.count;
+          WEFT_ASSERT(TypeParam, taken == (batch[i] == nullptr),
+                      "the accepted prefix is moved from, the rest untouched");
+          if (!taken) {
+            WEFT_ASSERT(TypeParam, *batch[i] == static_cast<int>(100 + i), "rest intact");
+          }
+        }
+        for (std::size_t i = 0; i < queued + r.count; ++i) {
+          auto got = m.try_recv();
+          WEFT_ASSERT(TypeParam, got.ok(), "every accepted value is received");
+          const int want = i < queued ? static_cast<int>(i) : static_cast<int>(100 + i - queued);
+          WEFT_ASSERT(TypeParam, **got.value == want, "queued values first, then the batch");
+        }
+        WEFT_ASSERT(TypeParam, m.try_recv().status == weft::recv_status::empty, "then empty");
+      }
+    }
+  });
+}
+
+// A batch across the ring's end (positions 2..5 of a ring of 3 and of 4), and close: a batch
+// after close() is refused whole.
+TYPED_TEST(Mailbox, TrySendBatchWrapsTheRingAndIsRefusedWholeAfterClose) {
+  run_on<TypeParam>([] {
+    for (std::size_t capacity : {3u, 4u}) {
+      weft::mailbox<int, TypeParam> m(capacity);
+      for (int i = 0; i < 2; ++i) {
+        WEFT_ASSERT(TypeParam, m.try_send(i).ok(), "accepted");
+        WEFT_ASSERT(TypeParam, m.try_recv().value == i, "received");
+      }
+      std::array<int, 4> batch{10, 11, 12, 13};
+      auto r = m.try_send_batch(std::span(batch));
+      WEFT_ASSERT(TypeParam, r.status == weft::send_status::ok && r.count == std::min<std::size_t>(capacity, 4),
+                  "fills the ring across its end");
+      std::vector<int> out;
+      auto b = m.try_recv_batch(std::back_inserter(out), 64);
+      WEFT_ASSERT(TypeParam, b.count == r.count, "all of it received");
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        WEFT_ASSERT(TypeParam, out[i] == batch[i], "in the batch's order");
+      }
+      m.close();
+      std::array<int, 2> late{20, 21};
+      r = m.try_send_batch(std::span(late));
+      WEFT_ASSERT(TypeParam, r.status == weft::send_status::closed && r.count == 0,
+                  "closed: none taken");
+      WEFT_ASSERT(TypeParam, late[0] == 20 && late[1] == 21, "every value still the caller's");
+      WEFT_ASSERT(TypeParam, m.try_recv().status == weft::recv_status::closed, "then closed");
+    }
+  });
+}
+
+// Two producers sending batches, one of them into a full mailbox: exactly once, FIFO per
+// producer (explored over interleavings in the simulator).
+TYPED_TEST(Mailbox, TwoBatchProducersNothingLostFifoPerProducer) {
+  run_on<TypeParam>([] {
+    constexpr int per_producer = 4;
+    weft::mailbox<int, TypeParam> m(3);
+    auto produce = [&m](int id) {
+      std::array<int, per_producer> values{};
+      for (int i = 0; i < per_producer; ++i) values[static_cast<std::size_t>(i)] = id * 100 + i;
+      std::size_t done = 0;
+      while (done < values.size()) {
+        const auto r = m.try_send_batch(std::span(values).subspan(done));
+        WEFT_ASSERT(TypeParam, r.status != weft::send_status::closed, "never closed here");
+        done += r.count;
+        if (r.status == weft::send_status::busy) TypeParam::yield();
+      }
+    };
+    typename TypeParam::thread a([&] { produce(1); });
+    typename TypeParam::thread b([&] { produce(2); });
+    int next[3] = {0, 0, 0};
+    for (int n = 0; n < 2 * per_producer;) {
+      std::array<int, 4> out{};
+      const auto r = m.recv_batch(out.begin(), 2);
+      WEFT_ASSERT(TypeParam, r.status == weft::recv_status::ok, "values while sends are outstanding");
+      for (std::size_t i = 0; i < r.count; ++i) {
+        const int id = out[i] / 100;
+        WEFT_ASSERT(TypeParam, id == 1 || id == 2, "only values that were sent");
+        WEFT_ASSERT(TypeParam, out[i] % 100 == next[id], "FIFO per producer, exactly once");
+        ++next[id];
+      }
+      n += static_cast<int>(r.count);
+    }
+    a.join();
+    b.join();
+    WEFT_ASSERT(TypeParam, m.try_recv().status == weft::recv_status::empty, "nothing left over");
   });
 }
 

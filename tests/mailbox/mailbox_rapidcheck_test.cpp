@@ -1,5 +1,6 @@
 // RapidCheck properties of the mailbox: the input is a generated workload (producers,
-// messages, capacity, blocking or not, batch size, when close happens) and a simulator seed.
+// messages, capacity, blocking or not, batch sends, batch receives, when close happens) and a
+// simulator seed.
 // A failure shrinks to a small workload; its message carries the weft report with the seed
 // and the trace file that reproduce it.
 #include "mailbox_workload.hpp"
@@ -24,6 +25,9 @@ rc::Gen<mailbox_workload> workloads() {
       rc::gen::set(&mailbox_workload::messages, rc::gen::inRange<std::uint32_t>(1, 5)),
       rc::gen::set(&mailbox_workload::capacity, rc::gen::inRange<std::size_t>(1, 5)),
       rc::gen::set(&mailbox_workload::blocking_send, rc::gen::arbitrary<bool>()),
+      // Half the workloads send one value at a time, half in batches of 2-4 (try_send_batch).
+      rc::gen::set(&mailbox_workload::send_batch,
+                   rc::gen::weightedElement<std::size_t>({{3, 1}, {1, 2}, {1, 3}, {1, 4}})),
       rc::gen::set(&mailbox_workload::batch, rc::gen::inRange<std::size_t>(1, 65)),
       rc::gen::set(&mailbox_workload::close_after, rc::gen::inRange<std::int32_t>(-2, 6)));
 }

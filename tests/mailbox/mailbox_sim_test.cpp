@@ -10,9 +10,12 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <set>
+#include <span>
 #include <sstream>
 
 namespace {
@@ -47,10 +50,27 @@ std::vector<mailbox_workload> workloads() {
       }
     }
   }
+  // Batch sends (try_send_batch of up to 3 of a producer's 3 messages), partly accepted when the
+  // ring has less room than the batch.
+  for (std::uint32_t producers : {1u, 2u}) {
+    for (std::size_t capacity : {1u, 2u, 3u, 4u}) {
+      for (std::int32_t close_after : {-1, 1, -2}) {
+        mailbox_workload w;
+        w.producers = producers;
+        w.messages = 3;
+        w.capacity = capacity;
+        w.close_after = close_after;
+        w.blocking_send = false;
+        w.send_batch = 3;
+        w.batch = capacity % 2 == 0 ? 1 : 2;
+        out.push_back(w);
+      }
+    }
+  }
   return out;
 }
 
-// 72 workloads x 2 strategies x 1000 executions, each from a fresh seed printed on failure.
+// 96 workloads x 2 strategies x 1000 executions, each from a fresh seed printed on failure.
 TEST(MailboxSim, InvariantsHoldAcrossWorkloadsAndStrategies) {
   for (const mailbox_workload& w : workloads()) {
     for (const char* strategy : {"random", "pct"}) {
@@ -60,6 +80,31 @@ TEST(MailboxSim, InvariantsHoldAcrossWorkloadsAndStrategies) {
       sim::testing::check([w] { run_mailbox_workload(w); }, explore_options(strategy, 1000));
     }
   }
+}
+
+// ----- misuse: a clear assertion, not a silent no-op -----
+
+void expect_misuse(const char* scenario, void (*body)(), const char* message) {
+  sim::options o = explore_options("random", 10);
+  o.scenario = scenario;
+  sim::testing::expect_failure(body, sim::failure_kind::assertion, message, o);
+}
+
+TEST(MailboxMisuse, BatchSizesOutsideTheirRangesAreAssertions) {
+  expect_misuse("MailboxMisuse.EmptyBatchSend", [] {
+    weft::mailbox<int, sim::platform> box(2);
+    (void)box.try_send_batch(std::span<int>());
+  }, "the batch must hold at least one value");
+  expect_misuse("MailboxMisuse.BatchReceiveOfNone", [] {
+    weft::mailbox<int, sim::platform> box(2);
+    std::array<int, 1> out{};
+    (void)box.try_recv_batch(out.begin(), 0);
+  }, "max must be at least 1");
+  expect_misuse("MailboxMisuse.BatchReceiveOfTooMany", [] {
+    weft::mailbox<int, sim::platform> box(2);
+    std::array<int, 65> out{};
+    (void)box.try_recv_batch(out.begin(), 65);
+  }, "max must be at most 64");
 }
 
 // ----- teeth: each broken variant is found, reproduced from its seed and its trace -----
@@ -101,6 +146,16 @@ void one_slot_over_body() {
   (void)box.try_recv();
 }
 
+// The batch send's room check, off: a batch that claims all its positions once one is free
+// overwrites a queued value (capacity 2, one value queued, a batch of two).
+void batch_overfill_body() {
+  weft::mailbox<int, sim::platform, weft::mailbox_variant::batch_overfill> box(2);
+  (void)box.try_send(0);
+  std::array<int, 2> batch{1, 2};
+  (void)box.try_send_batch(batch);
+  (void)box.try_recv();
+}
+
 void wake_before_publish_body() {
   mailbox_workload w;
   w.producers = 1;
@@ -126,6 +181,8 @@ const tooth teeth[] = {
      sim::failure_kind::deadlock, "every thread is blocked"},
     {"MailboxTeeth.OffByOneRoomOverwritesAQueuedValue", one_slot_over_body,
      sim::failure_kind::assertion, "capacity bound"},
+    {"MailboxTeeth.BatchSendPastTheRoomOverwritesAQueuedValue", batch_overfill_body,
+     sim::failure_kind::assertion, "capacity bound"},
 };
 
 void expect_tooth(const tooth& t) {
@@ -143,12 +200,14 @@ TEST(MailboxTeeth, MissingClosedCheckDropsMessages) { expect_tooth(teeth[1]); }
 TEST(MailboxTeeth, OffByOneCapacityIsBusyBeforeFull) { expect_tooth(teeth[2]); }
 TEST(MailboxTeeth, WakeCheckBeforeClaimLosesAWakeUp) { expect_tooth(teeth[3]); }
 TEST(MailboxTeeth, OffByOneRoomOverwritesAQueuedValue) { expect_tooth(teeth[4]); }
+TEST(MailboxTeeth, BatchSendPastTheRoomOverwritesAQueuedValue) { expect_tooth(teeth[5]); }
 
 // Every trace in traces/regressions/mailbox replays to its recorded failure.
 TEST(MailboxCorpus, EveryRegressionTraceReplaysToItsFailure) {
   std::map<std::string, void (*)()> bodies;
   for (const tooth& t : teeth) bodies[t.name] = t.body;
   std::size_t replayed = 0;
+  std::set<std::string> scenarios;
   for (const auto& entry : std::filesystem::directory_iterator(WEFT_MAILBOX_CORPUS)) {
     if (entry.path().extension() != ".wtrace") continue;
     const weft::traces::trace t = weft::traces::read_file(entry.path());
@@ -174,8 +233,12 @@ TEST(MailboxCorpus, EveryRegressionTraceReplaysToItsFailure) {
     const sim::report m = sim::replay_trace(moved, body->second);
     EXPECT_TRUE(m.reproduced_from_trace) << entry.path() << " relocated: " << m.failed.message;
     ++replayed;
+    scenarios.insert(t.scenario);
   }
-  EXPECT_GE(replayed, std::size(teeth)) << "the corpus should hold a trace of every tooth";
+  for (const tooth& t : teeth) {
+    EXPECT_EQ(scenarios.count(t.name), 1u) << "the corpus holds no trace of " << t.name;
+  }
+  EXPECT_GE(replayed, std::size(teeth));
 }
 
 }  // namespace

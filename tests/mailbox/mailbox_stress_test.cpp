@@ -1,6 +1,6 @@
-// The mailbox on real threads: several producers, millions of messages, nothing lost, nothing
-// duplicated, FIFO per producer; and a close in the middle of the traffic where every message
-// is either received or handed back. Runs under the tsan preset too (with fewer messages).
+// The mailbox on real threads: several producers (one of them sending batches), millions of
+// messages, nothing lost, nothing duplicated, FIFO per producer; and a close in the middle of
+// the traffic where every message is either received or handed back. Runs under the tsan preset too (with fewer messages).
 #include <weft/core/mailbox.hpp>
 #include <weft/core/os_platform.hpp>
 #include <weft/properties/mailbox_history.hpp>
@@ -9,7 +9,9 @@
 
 #include <array>
 #include <atomic>
+#include <algorithm>
 #include <cstdint>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -37,6 +39,23 @@ TEST(MailboxStress, ThreeProducersMillionsOfMessagesNoLossFifoPerProducer) {
   std::vector<std::thread> threads;
   for (std::uint32_t p = 0; p < producers; ++p) {
     threads.emplace_back([&box, p] {
+      if (p == producers - 1) {
+        // The last producer sends batches of up to 7 with try_send_batch, the rest of a batch
+        // again after busy.
+        std::array<std::uint64_t, 7> values{};
+        for (std::uint32_t i = 0; i < messages_per_producer; i += 7) {
+          const std::uint32_t k = std::min<std::uint32_t>(7, messages_per_producer - i);
+          for (std::uint32_t j = 0; j < k; ++j) values[j] = message(p, i + j);
+          for (std::uint32_t done = 0; done < k;) {
+            const weft::send_batch_result r =
+                box.try_send_batch(std::span(values).subspan(done, k - done));
+            ASSERT_NE(r.status, weft::send_status::closed);
+            done += static_cast<std::uint32_t>(r.count);
+            if (r.status == weft::send_status::busy) std::this_thread::yield();
+          }
+        }
+        return;
+      }
       for (std::uint32_t i = 0; i < messages_per_producer; ++i) {
         // Alternate the two ways of sending: blocking, and try_send with a retry on busy.
         if ((i & 1) == 0) {
@@ -83,6 +102,34 @@ TEST(MailboxStress, CloseDuringTrafficDeliversOrHandsBackEveryMessage) {
   std::vector<std::thread> threads;
   for (std::uint32_t p = 0; p < producers; ++p) {
     threads.emplace_back([&, p] {
+      if (p == producers - 1) {
+        // Batches of up to 5 (try_send_batch): accepted ones finish ok; after close() the rest
+        // come back closed, untouched.
+        std::array<std::uint64_t, 5> values{};
+        for (std::uint32_t i = 0; i < messages_per_producer; i += 5) {
+          const std::uint32_t k = std::min<std::uint32_t>(5, messages_per_producer - i);
+          for (std::uint32_t j = 0; j < k; ++j) {
+            values[j] = message(p, i + j);
+            logs[p].send_started(p, i + j);
+          }
+          for (std::uint32_t done = 0; done < k;) {
+            const weft::send_batch_result r =
+                box.try_send_batch(std::span(values).subspan(done, k - done));
+            if (r.status == weft::send_status::closed) {
+              for (std::uint32_t j = done; j < k; ++j) {
+                logs[p].send_finished(p, i + j, r.status, values[j] == message(p, i + j));
+              }
+              return;
+            }
+            for (std::uint32_t j = done; j < done + r.count; ++j) {
+              logs[p].send_finished(p, i + j, weft::send_status::ok, true);
+            }
+            done += static_cast<std::uint32_t>(r.count);
+            if (r.status == weft::send_status::busy) std::this_thread::yield();
+          }
+        }
+        return;
+      }
       for (std::uint32_t i = 0; i < messages_per_producer; ++i) {
         logs[p].send_started(p, i);
         const auto r = box.send(message(p, i));

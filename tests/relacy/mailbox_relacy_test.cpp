@@ -15,11 +15,15 @@
 //              for all, context-bound for those with blocking sends and up to 2 producers.
 //   actor      weft::actor (a mailbox plus a platform::thread): tells, then stop(drain) or
 //              stop(hand_back); every accepted message handled or handed back exactly once.
-//   teeth      five of the mailbox's deliberately broken variants (weft::mailbox_variant) must
+//   batch send 2 producers x 3 messages sent with try_send_batch in twos, capacities 1 and 3,
+//              and 2 with a third thread closing: the workload's checks, random scheduler.
+//   teeth      six of the mailbox's deliberately broken variants (weft::mailbox_variant) must
 //              fail: a relaxed publication (data race on the slot), a receiver-waiting check
 //              made before the claim (lost wake-up: deadlock), sends accepted after close (a
 //              message acknowledged but never received), a room check that lets capacity + 1
-//              in (data race on the overwritten slot), and no fence between the receiver
+//              in (data race on the overwritten slot), a batch send that claims its whole
+//              batch once one slot is free (the receiver's capacity-bound assertion: its next
+//              value was overwritten), and no fence between the receiver
 //              freeing room and looking for waiting senders (store buffering: a blocked sender
 //              is never woken; the simulator cannot see this one).
 //
@@ -34,6 +38,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -101,7 +106,8 @@ enum class close_by { never, receiver, other_thread };
 
 template <int Np, int Nm, std::size_t Cap, close_by Close, bool Blocking,
           std::size_t Batch = (Cap % 2 == 0 ? 3 : 1),  // as the simulator's matrix
-          class Variant = weft::mailbox_variant::correct>
+          class Variant = weft::mailbox_variant::correct,
+          int SendBatch = 1>  // > 1: try_send_batch of up to this many, the rest retried on busy
 struct workload {
   static constexpr int total_messages = Np * Nm;
   static constexpr bool has_closer = Close == close_by::other_thread;
@@ -125,6 +131,10 @@ struct workload {
   }
 
   void produce(int me) {
+    if constexpr (SendBatch > 1) {
+      produce_batches(me);
+      return;
+    }
     for (int i = 0; i != Nm; ++i) {
       const int m = me * Nm + i;
       weft::send_result<int> r{weft::send_status::busy, m};
@@ -144,6 +154,38 @@ struct workload {
         require(Close != close_by::never, "closed only after close()");
         require(r.value.has_value() && *r.value == m, "a refused value comes back intact");
         fates[m].store(handed_back);
+      }
+    }
+  }
+
+  void produce_batches(int me) {
+    for (int i = 0; i < Nm; i += SendBatch) {
+      const int k = Nm - i < SendBatch ? Nm - i : SendBatch;
+      int values[SendBatch] = {};
+      for (int j = 0; j != k; ++j) values[j] = me * Nm + i + j;
+      int done = 0;
+      while (done < k) {
+        const weft::send_batch_result r = box.try_send_batch(
+            std::span<int>(values + done, static_cast<std::size_t>(k - done)));
+        if (r.status == weft::send_status::busy) {
+          require(r.count == 0, "a busy batch takes nothing");
+          P::yield();
+          continue;
+        }
+        if (r.status == weft::send_status::ok) {
+          require(r.count >= 1 && r.count <= static_cast<std::size_t>(k - done),
+                  "an accepted batch takes 1..size values");
+          for (std::size_t j = 0; j != r.count; ++j) fates[values[done + static_cast<int>(j)]].store(accepted);
+          done += static_cast<int>(r.count);
+          continue;
+        }
+        require(r.status == weft::send_status::closed && r.count == 0, "else closed, none taken");
+        require(Close != close_by::never, "closed only after close()");
+        for (int j = done; j != k; ++j) {
+          require(values[j] == me * Nm + i + j, "a refused value is still the caller's, intact");
+          fates[values[j]].store(handed_back);
+        }
+        break;
       }
     }
   }
@@ -202,6 +244,11 @@ struct workload {
 // recv_batch() of up to 2).
 template <bool Batch, class Variant = weft::mailbox_variant::correct>
 using mailbox_shutdown = workload<2, 2, 2, close_by::other_thread, true, Batch ? 2 : 1, Variant>;
+
+// Batch sends: 2 producers x 3 messages in batches of up to 2 (so a batch is partly accepted
+// when one slot is free), capacity Cap, receives of up to 2, close by a third thread or never.
+template <std::size_t Cap, close_by Close, class Variant = weft::mailbox_variant::correct>
+using mailbox_batch_send = workload<2, 3, Cap, Close, false, 2, Variant, 2>;
 
 // ----- actor -------------------------------------------------------------------------------------
 
@@ -334,6 +381,15 @@ int main() {
   run_matrix<2, 2>(iterations / 10, bound);
   run_matrix<3, 1>(iterations / 10, bound);
 
+  // Batch sends (try_send_batch, random scheduler: a retry on busy is an unbounded loop for the
+  // context-bound one).
+  checks.expect_pass<mailbox_batch_send<1, close_by::never>>("batch sends 2x3 in twos, cap 1",
+                                                             random_params(iterations / 10));
+  checks.expect_pass<mailbox_batch_send<3, close_by::never>>("batch sends 2x3 in twos, cap 3",
+                                                             random_params(iterations / 10));
+  checks.expect_pass<mailbox_batch_send<2, close_by::other_thread>>(
+      "batch sends 2x3 in twos, cap 2, close by 3rd thread", random_params(iterations / 10));
+
   // Teeth: the deliberately broken variants of weft::mailbox are caught here too.
   namespace variant = weft::mailbox_variant;
   checks.expect_failure<mailbox_basic<variant::relaxed_publish>>("broken: slot published relaxed",
@@ -347,6 +403,9 @@ int main() {
   checks.expect_failure<mailbox_basic<variant::one_slot_over>>(
       "broken: room check lets capacity + 1 in", random_params(iterations),
       rl::test_result_data_race);
+  checks.expect_failure<mailbox_batch_send<1, close_by::never, variant::batch_overfill>>(
+      "broken: batch send claims past the room", random_params(iterations),
+      rl::test_result_user_assert_failed);
   // Store buffering: the receiver frees room and reads "no sender waiting" from before the
   // sender's announcement, while the sender re-checks and still sees the mailbox full: the
   // sender sleeps and nobody wakes it. Invisible to the simulator (sequentially consistent).

@@ -3,13 +3,15 @@
 //   weft::mailbox<T, P>   bounded MPSC queue of T, any capacity >= 1, written once against the
 //                         platform P (weft::os on real threads, weft::sim::platform in the
 //                         simulator, weft::relacy::platform under Relacy).
-//   send_status / recv_status, send_result<T> / recv_result<T> / batch_result
+//   send_status / recv_status, send_result<T> / recv_result<T> / batch_result /
+//   send_batch_result
 //
 // Guarantees
 //   - Nothing is dropped silently: a value that is not accepted (busy, closed, timeout) comes
 //     back to the sender in the result. Every accepted value is received exactly once, in the
 //     order each producer sent it (FIFO per producer).
-//   - try_send returns busy only when the mailbox is full; it never blocks.
+//   - try_send returns busy only when the mailbox is full; it never blocks. try_send_batch takes
+//     the longest prefix of a span that fits, with one claim, and is busy only when nothing fits.
 //   - close(): sends that come after it return closed; the receiver first drains every value
 //     accepted before it, then sees closed. Senders and the receiver waiting in a blocking call
 //     wake up.
@@ -48,6 +50,7 @@
 #include <mutex>
 #include <new>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
@@ -76,6 +79,13 @@ struct [[nodiscard]] recv_result {
 // The outcome of a batch receive: `count` values were written (count > 0 iff status is ok).
 struct [[nodiscard]] batch_result {
   recv_status status;
+  std::size_t count;
+};
+
+// The outcome of a batch send: the first `count` values were accepted (count > 0 iff status is
+// ok); the values from `count` on were not touched and are still the caller's.
+struct [[nodiscard]] send_batch_result {
+  send_status status;
   std::size_t count;
 };
 
@@ -119,6 +129,8 @@ struct correct {
   static constexpr bool check_waiter_early = false;  // look for a waiting receiver before claiming
   static constexpr bool skip_receiver_fence = false;  // no fence between freeing room and looking
                                                      // for waiting senders (store buffering)
+  static constexpr bool batch_room_for_one = false;  // a batch send claims its whole batch once
+                                                     // there is room for one value
 };
 struct relaxed_publish : correct {
   static constexpr bool publish_relaxed = true;
@@ -134,6 +146,9 @@ struct one_slot_over : correct {
 };
 struct wake_before_publish : correct {
   static constexpr bool check_waiter_early = true;
+};
+struct batch_overfill : correct {
+  static constexpr bool batch_room_for_one = true;
 };
 // Only a weak-memory checker (Relacy) can see this one: the simulator's interleavings are
 // sequentially consistent, and there the missing fence changes nothing.
@@ -222,6 +237,26 @@ class mailbox {
     if (claimed != send_status::ok) return {claimed, std::move(value)};
     publish(pos, std::move(value), early);
     return {send_status::ok, std::nullopt};
+  }
+
+  // Never blocks. Moves the longest prefix of `values` that fits into the mailbox, claimed at
+  // once (one compare-exchange on the producers' shared position for the whole prefix, where
+  // try_send takes one per value), and received in order, after anything queued before it.
+  // ok: values[0, count) were accepted and are moved from; values[count, size) are untouched
+  //     (count < size when the mailbox filled up: try the rest again later).
+  // busy: the mailbox is full; closed: close() came first. Either way count is 0 and every
+  //     value is still the caller's.
+  // `values` must not be empty.
+  send_batch_result try_send_batch(std::span<T> values) {
+    WEFT_ASSERT(P, !values.empty(), "try_send_batch: the batch must hold at least one value");
+    const bool early = early_waiter_check();
+    std::size_t pos = 0;
+    std::size_t n = values.size();
+    const send_status claimed = claim_up_to(pos, n);
+    if (claimed != send_status::ok) return {claimed, 0};
+    for (std::size_t i = 0; i < n; ++i) store_value(pos + i, std::move(values[i]));
+    wake_receiver(early);
+    return {send_status::ok, n};
   }
 
   // Waits for room. ok or closed (the value comes back).
@@ -383,6 +418,57 @@ class mailbox {
     }
   }
 
+  // Claims up to `n` consecutive positions from `pos` on, as many as there is room for (at least
+  // one), with one compare-exchange; `n` becomes how many. The room check is claim()'s.
+  send_status claim_up_to(std::size_t& pos, std::size_t& n) {
+    pos = tail_.load(std::memory_order_relaxed);
+    for (;;) {
+      if ((pos & closed_bit) != 0) {
+        if constexpr (!Variant::skip_closed_check) return send_status::closed;
+        pos &= ~closed_bit;
+      }
+      constexpr std::size_t extra = Variant::overfill ? 1 : 0;
+      std::size_t head = head_cache_.load(std::memory_order_acquire);  // acquire: as in claim()
+      std::size_t used = pos - head;  // huge when a stale pos is behind head: looks full
+      if (used > capacity_ + extra - std::min(n, capacity_ + extra)) {
+        // Less room than wanted by the cached position: look at the receiver's own.
+        head = head_.load(std::memory_order_acquire);
+        used = pos - head;
+        if (used >= capacity_ + extra) {
+          const std::size_t now = tail_.load(std::memory_order_relaxed);
+          if (now == pos) return send_status::busy;
+          pos = now;
+          continue;
+        }
+        head_cache_.store(head, std::memory_order_release);
+      }
+      const std::size_t room = capacity_ + extra - used;
+      const std::size_t take = Variant::batch_room_for_one ? n : std::min(n, room);
+      std::size_t expected = pos;
+      if constexpr (Variant::skip_closed_check) {
+        expected = tail_.load(std::memory_order_seq_cst);
+        if ((expected & ~closed_bit) != pos) {
+          pos = expected;
+          continue;
+        }
+        if (tail_.compare_exchange_weak(expected, (expected & closed_bit) | (pos + take),
+                                        std::memory_order_seq_cst, std::memory_order_relaxed)) {
+          n = take;
+          return send_status::ok;
+        }
+        pos = tail_.load(std::memory_order_relaxed);
+        continue;
+      }
+      // seq_cst: as in claim().
+      if (tail_.compare_exchange_weak(expected, pos + take, std::memory_order_seq_cst,
+                                      std::memory_order_relaxed)) {
+        n = take;
+        return send_status::ok;
+      }
+      pos = expected;
+    }
+  }
+
   // The broken variant looks for a waiting receiver before claiming its position: a receiver
   // that announces itself in between, and sees no claim, sleeps on a message it is never told
   // about.
@@ -395,14 +481,24 @@ class mailbox {
   }
 
   void publish(std::size_t pos, T&& value, bool early_wake) {
-    // claim() saw the receiver past pos - capacity before winning the position: the slot is
+    store_value(pos, std::move(value));
+    wake_receiver(early_wake);
+  }
+
+  // Writes the value of a claimed position and marks its slot full.
+  void store_value(std::size_t pos, T&& value) {
+    // The claim saw the receiver past pos - capacity before winning the position: the slot is
     // free, and only this producer writes it now.
     slot& s = slots_[index(pos)];
-    bool wake = early_wake;
     s.data.with_mut([&](storage& st) { ::new (static_cast<void*>(st.bytes)) T(std::move(value)); });
     // release: the value is written before the receiver can see the slot as full.
     s.seq.store(full_at(pos), Variant::publish_relaxed ? std::memory_order_relaxed
                                                        : std::memory_order_release);
+  }
+
+  // After publishing: wakes the receiver if it announced that it waits.
+  void wake_receiver(bool early_wake) {
+    bool wake = early_wake;
     // seq_cst: pairs with the receiver's seq_cst store of receiver_waiting_ followed by its
     // seq_cst reload of the position (Dekker): either it sees our claim, or we see it waiting.
     if constexpr (!Variant::check_waiter_early) {

@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,17 @@ class mailbox_history {
     send_record& r = sends_.at(producer).back();
     r.status = status;
     r.handed_back = handed_back;
+  }
+  // The outcome of message `seq` of a producer, recorded out of turn: a batch send starts all
+  // its messages first, then finishes them as it learns how many were accepted.
+  void send_finished(std::uint32_t producer, std::uint32_t seq, send_status status,
+                     bool handed_back) {
+    auto& log = sends_.at(producer);
+    const auto r = std::find_if(log.rbegin(), log.rend(),
+                                [seq](const send_record& x) { return x.seq == seq; });
+    if (r == log.rend()) throw std::logic_error("mailbox_history: message never started");
+    r->status = status;
+    r->handed_back = handed_back;
   }
   void received(std::uint64_t m) {
     received_.push_back(m);
