@@ -2059,7 +2059,7 @@ json summarize(const json& tp, const json& lat, const json& stall, const json& s
                     zfig.empty() ? "" : "; ", sec, g, worst, worst_cfg.c_str());
       zfig += buf;
     }
-    if (!zfig.empty()) target("zeroisation costs <= 5% of throughput", zmet, zfig);
+    if (!zfig.empty()) target("zeroisation costs <= 5% of throughput" + batched, zmet, zfig);
   }
   if (!lat.empty()) {
     double worst = 0;

@@ -32,6 +32,11 @@ def throughput(res, section):
         return
     cfgs = configs_of(rows)
     labels = {r["queue"]: r["label"] for r in rows}
+    send_batch = rows[0].get("send_batch", 1)
+    if send_batch > 1:
+        print("Producers send batches of %d: weft with try_send_batch, moodycamel with its bulk enqueue "
+              "(all or nothing), boost::lockfree::spsc_queue with push(array), std::mutex + std::deque "
+              "under one lock; the others one message at a time.\n" % send_batch)
     print("| queue (M msg/s, median; min-max) | " + " | ".join(cname(c) for c in cfgs) + " |")
     print("|---|" + "---:|" * len(cfgs))
     for q in [q for q in ORDER if q in labels]:
