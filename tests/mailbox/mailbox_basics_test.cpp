@@ -222,19 +222,24 @@ TYPED_TEST(Mailbox, TrySendBatchWrapsTheRingAndIsRefusedWholeAfterClose) {
   });
 }
 
-// Two producers sending batches, one of them into a full mailbox: exactly once, FIFO per
-// producer (explored over interleavings in the simulator).
-TYPED_TEST(Mailbox, TwoBatchProducersNothingLostFifoPerProducer) {
+// Two producers sending batches into a mailbox smaller than a batch: exactly once, FIFO per
+// producer, and the values one call accepted are received back to back, with no other
+// producer's value between them (explored over interleavings in the simulator).
+TYPED_TEST(Mailbox, TwoBatchProducersNothingLostFifoPerProducerEachBatchBackToBack) {
   run_on<TypeParam>([] {
     constexpr int per_producer = 4;
     weft::mailbox<int, TypeParam> m(3);
-    auto produce = [&m](int id) {
+    // call[id][i]: which of producer id's calls accepted its value i. Each producer writes its
+    // own row; the receiving thread reads them after joining.
+    std::array<std::array<int, per_producer>, 3> call{};
+    auto produce = [&m, &call](int id) {
       std::array<int, per_producer> values{};
       for (int i = 0; i < per_producer; ++i) values[static_cast<std::size_t>(i)] = id * 100 + i;
       std::size_t done = 0;
-      while (done < values.size()) {
+      for (int calls = 0; done < values.size(); ++calls) {
         const auto r = m.try_send_batch(std::span(values).subspan(done));
         WEFT_ASSERT(TypeParam, r.status != weft::send_status::closed, "never closed here");
+        for (std::size_t i = done; i < done + r.count; ++i) call[static_cast<std::size_t>(id)][i] = calls;
         done += r.count;
         if (r.status == weft::send_status::busy) TypeParam::yield();
       }
@@ -242,6 +247,7 @@ TYPED_TEST(Mailbox, TwoBatchProducersNothingLostFifoPerProducer) {
     typename TypeParam::thread a([&] { produce(1); });
     typename TypeParam::thread b([&] { produce(2); });
     int next[3] = {0, 0, 0};
+    std::array<std::array<int, per_producer>, 3> at{};  // where each value came in the order
     for (int n = 0; n < 2 * per_producer;) {
       std::array<int, 4> out{};
       const auto r = m.recv_batch(out.begin(), 2);
@@ -250,12 +256,21 @@ TYPED_TEST(Mailbox, TwoBatchProducersNothingLostFifoPerProducer) {
         const int id = out[i] / 100;
         WEFT_ASSERT(TypeParam, id == 1 || id == 2, "only values that were sent");
         WEFT_ASSERT(TypeParam, out[i] % 100 == next[id], "FIFO per producer, exactly once");
+        at[static_cast<std::size_t>(id)][static_cast<std::size_t>(next[id])] = n + static_cast<int>(i);
         ++next[id];
       }
       n += static_cast<int>(r.count);
     }
     a.join();
     b.join();
+    for (std::size_t id = 1; id <= 2; ++id) {
+      for (std::size_t i = 1; i < per_producer; ++i) {
+        if (call[id][i] == call[id][i - 1]) {
+          WEFT_ASSERT(TypeParam, at[id][i] == at[id][i - 1] + 1,
+                      "the values of one try_send_batch are received back to back");
+        }
+      }
+    }
     WEFT_ASSERT(TypeParam, m.try_recv().status == weft::recv_status::empty, "nothing left over");
   });
 }

@@ -241,7 +241,8 @@ class mailbox {
 
   // Never blocks. Moves the longest prefix of `values` that fits into the mailbox, claimed at
   // once (one compare-exchange on the producers' shared position for the whole prefix, where
-  // try_send takes one per value), and received in order, after anything queued before it.
+  // try_send takes one per value): the receiver gets the prefix in order and back to back, with
+  // no other sender's value between, after anything queued before it.
   // ok: values[0, count) were accepted and are moved from; values[count, size) are untouched
   //     (count < size when the mailbox filled up: try the rest again later).
   // busy: the mailbox is full; closed: close() came first. Either way count is 0 and every
