@@ -26,7 +26,8 @@ When the ratios fail, the gate runs the benchmark again (--confirm, once by defa
 only if every run fails: on the 2-vCPU machine the median ratio change between two runs of the
 same code reached 24% in one of three pairs, a real regression fails every time.
 
-Exit status: 0 pass, 1 regression, 2 usage error or the benchmark could not run.
+Exit status: 0 pass, 1 regression, 2 usage error, the benchmark could not run, or its run is not
+comparable with the baseline (pinned or not, batch sends or not).
 Python 3 standard library only.
 """
 
@@ -254,6 +255,14 @@ def main():
                 print("warning: the new baseline has a problem: %s" % p)
             return 0
 
+        # Ratios from runs with pinned threads or batch sends are not comparable with ratios from
+        # runs without: refuse instead of reporting a change the code did not make.
+        for key, default in (("pin", "none"), ("send_batch", 1)):
+            was, now = baseline.get("meta", {}).get(key, default), result.get("meta", {}).get(key, default)
+            if was != now:
+                print("regression_gate: the baseline was measured with %s %s, this run with %s %s: "
+                      "not comparable" % (key, was, key, now), file=sys.stderr)
+                return 2
         if baseline.get("gate_args") and bench_args != baseline["gate_args"]:
             print("note: measured with %s, the baseline with %s" % (bench_args, baseline["gate_args"]))
         failures, health = judge(baseline, result, a)
