@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <span>
 #include <vector>
 
 namespace {
@@ -75,6 +77,50 @@ TYPED_TEST(Actor, HandBackReturnsExactlyWhatWasNotHandled) {
     const auto v = h.violation();
     if (v) TypeParam::assert_failed("handled + handed back = accepted, exactly once", v->c_str(),
                                     weft::source_location::current());
+  });
+}
+
+// Batches told from two threads into a small mailbox, then stop(hand_back): handled and handed
+// back together are exactly what was accepted, once each, FIFO per sender.
+TYPED_TEST(Actor, TellBatchDeliversOrHandsBackEveryAcceptedMessage) {
+  run_on<TypeParam>([] {
+    std::vector<std::uint64_t> seen;
+    weft::actor_options o;
+    o.capacity = 3;
+    o.batch_size = 2;
+    weft::actor<std::uint64_t, TypeParam> a([&seen](std::uint64_t& m) { seen.push_back(m); }, o);
+    weft::props::mailbox_history h(2);
+    auto tell_all = [&a, &h](std::uint32_t id) {
+      std::vector<std::uint64_t> batch;
+      for (std::uint32_t i = 0; i < 4; ++i) {
+        batch.push_back(weft::props::message(id, i));
+        h.send_started(id, i);
+      }
+      std::size_t done = 0;
+      while (done < batch.size()) {
+        const weft::send_batch_result r = a.tell_batch(std::span(batch).subspan(done));
+        for (std::size_t i = done; i < done + r.count; ++i) {
+          h.send_finished(id, static_cast<std::uint32_t>(i), weft::send_status::ok, true);
+        }
+        done += r.count;
+        if (r.status == weft::send_status::busy) TypeParam::yield();
+        WEFT_ASSERT(TypeParam, r.status != weft::send_status::closed, "not stopped yet");
+      }
+    };
+    typename TypeParam::thread other([&] { tell_all(1); });
+    tell_all(0);
+    other.join();
+    const std::vector<std::uint64_t> rest = a.stop(weft::stop_mode::hand_back);
+    for (const std::uint64_t m : seen) h.received(m);
+    for (const std::uint64_t m : rest) h.received(m);
+    const auto v = h.violation();
+    if (v) TypeParam::assert_failed("handled + handed back = accepted, exactly once", v->c_str(),
+                                    weft::source_location::current());
+    WEFT_ASSERT(TypeParam, h.accepted() == 8, "every message was accepted in the end");
+    std::array<std::uint64_t, 1> late{weft::props::message(0, 9)};
+    const auto r = a.tell_batch(late);
+    WEFT_ASSERT(TypeParam, r.status == weft::send_status::closed && r.count == 0,
+                "refused after stop, none taken");
   });
 }
 

@@ -6,12 +6,12 @@
 //   stop_mode            drain: deliver every accepted message to the handler, then stop;
 //                        hand_back: stop after the current batch and return the rest
 //
-// Guarantees: every message accepted by tell() is either handled exactly once or returned by
+// Guarantees: every message accepted by tell() or tell_batch() is either handled exactly once or returned by
 // stop(stop_mode::hand_back); a message that is not accepted comes back in the send_result.
 // Senders never block: tell() returns busy when the mailbox is full, and tell_with_backoff()
 // retries with jittered exponential backoff (P::random, P::sleep_for) before giving up.
 //
-// Thread-safety: tell() and tell_with_backoff() from any thread; stop() from any one thread
+// Thread-safety: tell(), tell_batch() and tell_with_backoff() from any thread; stop() from any one thread
 // other than the actor's own (the handler must not stop its own actor). The destructor stops
 // with drain if stop() was not called.
 //
@@ -30,6 +30,7 @@
 #include <functional>
 #include <stdexcept>
 #include <utility>
+#include <span>
 #include <vector>
 
 namespace weft {
@@ -63,6 +64,11 @@ class actor {
 
   // Never blocks: ok, busy (full; the value comes back) or closed (stopping).
   send_result<T> tell(T message) { return mailbox_.try_send(std::move(message)); }
+
+  // Never blocks: the longest prefix of `messages` that fits is accepted with one claim
+  // (mailbox::try_send_batch) and handled in order, back to back; ok with the count taken (the
+  // rest untouched), busy (full) or closed (stopping) with none taken. Not empty.
+  send_batch_result tell_batch(std::span<T> messages) { return mailbox_.try_send_batch(messages); }
 
   // Retries a busy tell up to `attempts` times, pausing backoff_min, then twice as long up to
   // backoff_max, each pause jittered uniformly over its upper half. Returns busy with the
