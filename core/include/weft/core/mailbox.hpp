@@ -374,6 +374,16 @@ class mailbox {
 
   // Claims the next position for a send, or says why it cannot.
   send_status claim(std::size_t& pos) {
+    std::size_t n = 1;
+    return claim_up_to<false>(pos, n);
+  }
+
+  // Claims up to `n` (>= 1) consecutive positions from `pos` on, as many as there is room for,
+  // with one compare-exchange; `n` becomes how many were claimed. Or says why none can be.
+  // Batch = false: n is 1 (claim()), and the batch's arithmetic is compiled out of the path
+  // every single send takes.
+  template <bool Batch = true>
+  send_status claim_up_to(std::size_t& pos, std::size_t& n) {
     pos = tail_.load(std::memory_order_relaxed);
     for (;;) {
       if ((pos & closed_bit) != 0) {
@@ -382,15 +392,18 @@ class mailbox {
       }
       // Room for `pos` once the receiver has taken position pos - capacity. The cached copy of
       // its position lives in the producers' line; it lags, so it can only make the ring look
-      // fuller than it is, and is refreshed then.
+      // fuller than it is, and is refreshed then (also when it shows less room than wanted).
       // acquire (here and below): pairs with the receiver's release of its position, through
       // the producer that refreshed the cache, so our write of the new value cannot race with
       // its read of the old one.
       constexpr std::size_t extra = Variant::overfill ? 1 : 0;  // the broken variant's room
+      const std::size_t limit = capacity_ + extra;
       std::size_t head = head_cache_.load(std::memory_order_acquire);
-      if (pos - head >= capacity_ + extra) {  // also when a stale pos is behind head: tail moved
+      std::size_t used = pos - head;  // huge when a stale pos is behind head: tail moved
+      if (used >= limit || (Batch && limit - used < n)) {
         head = head_.load(std::memory_order_acquire);
-        if (pos - head >= capacity_ + extra) {
+        used = pos - head;
+        if (used >= limit) {
           // pos - capacity .. pos - 1 are all claimed and not yet received: the mailbox is
           // full, unless a position was claimed in between (then try again from there).
           const std::size_t now = tail_.load(std::memory_order_relaxed);
@@ -400,59 +413,14 @@ class mailbox {
         }
         head_cache_.store(head, std::memory_order_release);
       }
+      const std::size_t room = limit - used;  // >= 1
+      const std::size_t take = !Batch || Variant::batch_room_for_one || n <= room ? n : room;
       // seq_cst: the claim is ordered with close() and with the receiver's announcement that
       // it is about to wait (see wait_not_empty).
       if constexpr (Variant::skip_closed_check) {
         std::size_t observed = tail_.load(std::memory_order_seq_cst);
         if ((observed & ~closed_bit) == pos &&
-            tail_.compare_exchange_weak(observed, (observed & closed_bit) | (pos + 1),
-                                        std::memory_order_seq_cst, std::memory_order_relaxed)) {
-          return send_status::ok;
-        }
-        pos = tail_.load(std::memory_order_relaxed);
-        continue;
-      }
-      if (tail_.compare_exchange_weak(pos, pos + 1, std::memory_order_seq_cst,
-                                      std::memory_order_relaxed)) {
-        return send_status::ok;
-      }
-    }
-  }
-
-  // Claims up to `n` consecutive positions from `pos` on, as many as there is room for (at least
-  // one), with one compare-exchange; `n` becomes how many. The room check is claim()'s.
-  send_status claim_up_to(std::size_t& pos, std::size_t& n) {
-    pos = tail_.load(std::memory_order_relaxed);
-    for (;;) {
-      if ((pos & closed_bit) != 0) {
-        if constexpr (!Variant::skip_closed_check) return send_status::closed;
-        pos &= ~closed_bit;
-      }
-      constexpr std::size_t extra = Variant::overfill ? 1 : 0;
-      std::size_t head = head_cache_.load(std::memory_order_acquire);  // acquire: as in claim()
-      std::size_t used = pos - head;  // huge when a stale pos is behind head: looks full
-      if (used > capacity_ + extra - std::min(n, capacity_ + extra)) {
-        // Less room than wanted by the cached position: look at the receiver's own.
-        head = head_.load(std::memory_order_acquire);
-        used = pos - head;
-        if (used >= capacity_ + extra) {
-          const std::size_t now = tail_.load(std::memory_order_relaxed);
-          if (now == pos) return send_status::busy;
-          pos = now;
-          continue;
-        }
-        head_cache_.store(head, std::memory_order_release);
-      }
-      const std::size_t room = capacity_ + extra - used;
-      const std::size_t take = Variant::batch_room_for_one ? n : std::min(n, room);
-      std::size_t expected = pos;
-      if constexpr (Variant::skip_closed_check) {
-        expected = tail_.load(std::memory_order_seq_cst);
-        if ((expected & ~closed_bit) != pos) {
-          pos = expected;
-          continue;
-        }
-        if (tail_.compare_exchange_weak(expected, (expected & closed_bit) | (pos + take),
+            tail_.compare_exchange_weak(observed, (observed & closed_bit) | (pos + take),
                                         std::memory_order_seq_cst, std::memory_order_relaxed)) {
           n = take;
           return send_status::ok;
@@ -460,13 +428,11 @@ class mailbox {
         pos = tail_.load(std::memory_order_relaxed);
         continue;
       }
-      // seq_cst: as in claim().
-      if (tail_.compare_exchange_weak(expected, pos + take, std::memory_order_seq_cst,
+      if (tail_.compare_exchange_weak(pos, pos + take, std::memory_order_seq_cst,
                                       std::memory_order_relaxed)) {
         n = take;
         return send_status::ok;
       }
-      pos = expected;
     }
   }
 
