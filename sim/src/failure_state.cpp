@@ -1,0 +1,38 @@
+#include <weft/sim/detail/failure_state.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <utility>
+
+namespace weft::sim::detail {
+
+void failure_state::note(failure_kind kind, std::string message,
+                         const weft::source_location& where, std::uint32_t thread,
+                         std::uint64_t step) {
+  if (!failure_) {
+    failure_.kind = kind;
+    failure_.message = std::move(message);
+    failure_.file = where.file_name() != nullptr ? where.file_name() : "";
+    failure_.line = where.line();
+    failure_.thread = thread;
+    failure_.step = step;
+  }
+  aborting_ = true;
+}
+
+void failure_state::abort_check() {
+  if (std::uncaught_exceptions() != 0) return;
+  // A thread that keeps running after its execution was aborted has swallowed
+  // execution_aborted (a catch (...) that does not rethrow, in a loop): stop loudly rather
+  // than spin forever.
+  if (++abort_rethrows_ > 1'000'000) {
+    std::fprintf(stderr,
+                 "weft: a simulated thread keeps catching weft::sim::execution_aborted without "
+                 "rethrowing it (catch (...) blocks must rethrow); giving up\n");
+    std::abort();
+  }
+  throw execution_aborted{};
+}
+
+}  // namespace weft::sim::detail

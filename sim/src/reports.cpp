@@ -1,0 +1,81 @@
+#include "reports.hpp"
+
+#include <fmt/format.h>
+
+namespace weft::sim::detail {
+
+std::string thread_label(std::uint32_t t, const char* name) {
+  if (name != nullptr && name[0] != '\0') return fmt::format("t{} \"{}\"", t, name);
+  return fmt::format("t{}", t);
+}
+
+std::string where_text(const weft::source_location& where) {
+  if (where.file_name() == nullptr || where.file_name()[0] == '\0') return "unknown location";
+  return fmt::format("{}:{}", where.file_name(), where.line());
+}
+
+std::string describe_wait(const thread_table& threads, std::uint32_t t) {
+  const thread_slot& s = threads[t];
+  switch (s.state) {
+    case thread_state::free: return "not started";
+    case thread_state::finished: return "finished";
+    case thread_state::runnable: return "runnable";
+    case thread_state::blocked: break;
+  }
+  const std::string at = where_text(s.blocked_at);
+  switch (s.reason) {
+    case wait_reason::mutex:
+      if (s.wait_owner != no_thread) {
+        return fmt::format("waits for mutex o{} held by {} at {}", s.wait_object,
+                           thread_label(s.wait_owner, threads[s.wait_owner].name), at);
+      }
+      return fmt::format("waits for mutex o{} at {}", s.wait_object, at);
+    case wait_reason::condition:
+      return fmt::format("waits on condition_variable o{}{} at {}", s.wait_object,
+                         s.deadline_ns >= 0 ? " (timed)" : "", at);
+    case wait_reason::join:
+      return fmt::format("joins {} at {}", thread_label(s.wait_object, threads[s.wait_object].name),
+                         at);
+    case wait_reason::park: return fmt::format("parked on o{} at {}", s.wait_object, at);
+    case wait_reason::sleep: return fmt::format("sleeps at {}", at);
+    case wait_reason::none: break;
+  }
+  return "blocked";
+}
+
+std::string deadlock_report(const thread_table& threads) {
+  std::string text = "every thread is blocked and no timer is pending";
+  for (std::uint32_t t = 0; t < threads.count(); ++t) {
+    if (threads[t].state == thread_state::blocked) {
+      text += fmt::format("\n  {} {}", thread_label(t, threads[t].name), describe_wait(threads, t));
+    }
+  }
+  return text;
+}
+
+std::string leak_report(const thread_table& threads) {
+  std::string leaked;
+  for (std::uint32_t i = 1; i < threads.count(); ++i) {
+    if (threads[i].state != thread_state::finished) {
+      leaked += fmt::format("\n  {} spawned at {}: {}", thread_label(i, threads[i].name),
+                            where_text(threads[i].spawned_at), describe_wait(threads, i));
+    }
+  }
+  if (leaked.empty()) return leaked;
+  return "threads still running when the test body returned (join every thread):" + leaked;
+}
+
+std::string race_report(const thread_table& threads, std::uint32_t object, bool write_write,
+                        bool current_writes, std::uint32_t current,
+                        const weft::source_location& where, std::uint32_t other,
+                        const weft::source_location& other_where) {
+  const char* mine = current_writes ? "write" : "read";
+  const char* theirs = (write_write || !current_writes) ? "write" : "read";
+  return fmt::format(
+      "data race on var o{}: {} by {} at {} is not ordered with the earlier {} by {} at {} (no "
+      "happens-before: publish with release/acquire, or use one mutex)",
+      object, mine, thread_label(current, threads[current].name), where_text(where), theirs,
+      thread_label(other, threads[other].name), where_text(other_where));
+}
+
+}  // namespace weft::sim::detail
