@@ -1,4 +1,5 @@
 #include <weft/sim/detail/failure_state.hpp>
+#include <weft/sim/detail/invariant.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -33,6 +34,16 @@ void failure_state::abort_check() {
     std::abort();
   }
   throw execution_aborted{};
+}
+
+void invariant::assert_failed(const char* expr, const char* message,
+                              weft::source_location where) noexcept {
+  std::fprintf(stderr,
+               "weft: internal error in the simulator: %s (%s) at %s:%u; this is a bug in weft, "
+               "please report it with the command that ran\n",
+               message, expr, where.file_name() != nullptr ? where.file_name() : "?",
+               static_cast<unsigned>(where.line()));
+  std::abort();
 }
 
 }  // namespace weft::sim::detail

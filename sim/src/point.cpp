@@ -17,9 +17,10 @@ static_assert(static_cast<std::size_t>(point_kind::random) + 1 == point_kind_cou
 constexpr std::array<std::string_view, 6> order_names = {"relaxed", "consume", "acquire",
                                                           "release", "acq_rel", "seq_cst"};
 
-constexpr std::array<std::string_view, 8> failure_names = {
+constexpr std::array<std::string_view, 9> failure_names = {
     "none", "assertion", "exception", "data-race", "leak", "deadlock", "livelock",
-    "nondeterminism"};
+    "nondeterminism", "internal-error"};
+static_assert(static_cast<std::size_t>(failure_kind::internal) + 1 == failure_names.size());
 
 }  // namespace
 
@@ -79,7 +80,8 @@ int exit_code(failure_kind kind) noexcept {
     case failure_kind::leak: return 1;
     case failure_kind::deadlock:
     case failure_kind::livelock: return 2;
-    case failure_kind::nondeterminism: return 3;
+    case failure_kind::nondeterminism:
+    case failure_kind::internal: return 3;
   }
   return 1;
 }

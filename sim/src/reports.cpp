@@ -78,4 +78,14 @@ std::string race_report(const thread_table& threads, std::uint32_t object, bool 
       thread_label(other, threads[other].name), where_text(other_where));
 }
 
+std::string bad_pick_report(std::string_view strategy_name, std::uint32_t picked,
+                            std::span<const std::uint8_t> runnable, std::uint64_t step) {
+  std::string ids;
+  for (const std::uint8_t t : runnable) ids += fmt::format("{}t{}", ids.empty() ? "" : " ", t);
+  return fmt::format(
+      "internal error: strategy '{}' chose t{} at step {}, which is not runnable (runnable: {}); "
+      "the execution was stopped instead of switching to it",
+      strategy_name, picked, step, ids.empty() ? "none" : ids);
+}
+
 }  // namespace weft::sim::detail

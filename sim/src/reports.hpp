@@ -9,7 +9,9 @@
 #include <weft/core/source_location.hpp>
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 
 namespace weft::sim::detail {
 
@@ -29,4 +31,7 @@ std::string race_report(const thread_table& threads, std::uint32_t object, bool 
                         bool current_writes, std::uint32_t current,
                         const weft::source_location& where, std::uint32_t other,
                         const weft::source_location& other_where);
+// The strategy answered pick_thread at decision `step` with `picked`, which is not runnable.
+std::string bad_pick_report(std::string_view strategy_name, std::uint32_t picked,
+                            std::span<const std::uint8_t> runnable, std::uint64_t step);
 }  // namespace weft::sim::detail

@@ -1,5 +1,8 @@
 #include <weft/sim/runtime.hpp>
 
+#include <weft/sim/detail/invariant.hpp>
+
+#include "fiber_switch.hpp"
 #include "reports.hpp"
 
 #include "sanitizer_fibers.hpp"
@@ -46,6 +49,10 @@ void runtime::reset_execution(std::uint64_t execution_seed) {
   clocks_.reset();
   scheduler_.clear();
   scheduler_.add(0);
+  WEFT_ASSERT(detail::invariant, threads_.count() == 1, "an execution starts with thread 0 alone");
+  WEFT_ASSERT(detail::invariant, clocks_.lanes() == threads_.count(),
+              "one clock lane per thread");
+  WEFT_ASSERT(detail::invariant, scheduler_.size() == 1, "only thread 0 is runnable at the start");
   scheduler_.strat().begin_execution(execution_seed);
   scheduler_.strat().on_spawn(0);
 }
@@ -57,6 +64,7 @@ runtime::batch_result runtime::run_batch_prepared(strategy& strat, std::uint64_t
     throw std::logic_error("weft: a simulation cannot be started from inside a simulated thread");
   }
   if (count == 0) throw std::invalid_argument("weft: a batch needs at least one execution");
+  WEFT_ASSERT(detail::invariant, current_ == host, "a run starts on the host");
   scheduler_.begin_run(strat);
   record_ = record;
   batch_.begin(run_seed, first, count, explicit_seed);
@@ -69,6 +77,7 @@ runtime::batch_result runtime::run_batch_prepared(strategy& strat, std::uint64_t
   switch_to(0);
   if (failures_.aborting()) unwind_all();
   active_ = nullptr;
+  WEFT_ASSERT(detail::invariant, current_ == host, "a run ends back on the host");
   threads_[0].body.reset();
 
   failure& f = failures_.get();
@@ -84,6 +93,12 @@ runtime::batch_result runtime::run_batch_prepared(strategy& strat, std::uint64_t
 const failure& runtime::run_prepared(strategy& strat, std::uint64_t execution_seed, bool record) {
   run_batch_prepared(strat, execution_seed, 0, 1, record, true);
   return failures_.get();
+}
+
+void runtime::switch_to(std::uint32_t next) {
+  const std::uint32_t self = current_;
+  current_ = next;
+  fibers_.jump(self, next, this);
 }
 
 void runtime::fiber_entry(bcd::transfer_t transfer) {
@@ -135,6 +150,11 @@ void runtime::run_body(std::uint32_t t) {
 
 void runtime::thread_exit(std::uint32_t t) {
   detail::thread_slot& self = threads_[t];
+  WEFT_ASSERT(detail::invariant, t == current_, "a thread exits on its own fiber");
+  if (!failures_.aborting()) {
+    WEFT_ASSERT(detail::invariant, self.state == thread_state::runnable,
+                "a thread finishes running, unless an abort unwinds it from a wait");
+  }
   self.state = thread_state::finished;
   scheduler_.remove(t);
   if (failures_.aborting()) {
@@ -207,11 +227,24 @@ void runtime::decide(std::uint64_t s, point_kind kind, std::uint32_t object) {
   while (scheduler_.size() == 0) {
     if (!advance_time()) deadlock();
   }
+  WEFT_ASSERT(detail::invariant, scheduler_.size() <= threads_.count(),
+              "every runnable thread is in the thread table");
   const std::uint32_t next = scheduler_.pick(current_, s, kind, object);
   if (next == strategy::diverged) [[unlikely]] {
     fail(failure_kind::nondeterminism, scheduler_.strat().divergence(),
          threads_[current_].blocked_at);
+    return;  // reached only while an exception unwinds this thread: it must not switch
   }
+  if (next == detail::scheduler::not_runnable) [[unlikely]] {
+    fail(failure_kind::internal,
+         detail::bad_pick_report(scheduler_.strat().name(), scheduler_.rejected(),
+                                 scheduler_.runnable(), s),
+         threads_[current_].blocked_at);
+    return;  // as above
+  }
+  WEFT_ASSERT(detail::invariant, next < threads_.count(), "the next thread exists");
+  WEFT_ASSERT(detail::invariant, threads_[next].state == thread_state::runnable,
+              "the next thread is runnable");
   if (next != current_) switch_to(next);
   if (failures_.aborting()) failures_.abort_check();
 }
@@ -238,6 +271,9 @@ std::uint64_t runtime::value_point(point_kind kind, std::uint32_t object, std::u
 
 void runtime::block(wait_reason why, std::uint32_t object, const weft::source_location& where,
                     std::int64_t deadline_ns, std::uint32_t owner) {
+  WEFT_ASSERT(detail::invariant, current_ < threads_.count(), "only a simulated thread blocks");
+  WEFT_ASSERT(detail::invariant, threads_[current_].state == thread_state::runnable,
+              "a blocking thread was running");
   threads_.block(current_, why, object, where, deadline_ns, owner);
   scheduler_.remove(current_);
   point(point_kind::block, why == wait_reason::join ? 0 : object, order_none, where,
@@ -245,6 +281,7 @@ void runtime::block(wait_reason why, std::uint32_t object, const weft::source_lo
 }
 
 void runtime::wake(std::uint32_t t) noexcept {
+  WEFT_ASSERT(detail::invariant, t < threads_.count(), "only a thread of this execution wakes");
   detail::thread_slot& s = threads_[t];
   if (s.state != thread_state::blocked) return;
   s.state = thread_state::runnable;
@@ -273,6 +310,7 @@ bool runtime::wake_one(wait_reason why, std::uint32_t object) noexcept {
 }
 
 bool runtime::advance_time() noexcept {
+  WEFT_ASSERT(detail::invariant, scheduler_.size() == 0, "time moves only when no thread can run");
   const std::int64_t earliest = threads_.earliest_deadline();
   if (earliest < 0) return false;
   time_.advance_to(earliest);
@@ -303,8 +341,11 @@ std::uint32_t runtime::allocate_thread(const char* name, const weft::source_loca
                      max_threads),
          where);
   }
+  WEFT_ASSERT(detail::invariant, current_ < threads_.count(), "a simulated thread spawns");
   const std::uint32_t t = threads_.allocate(name, where);
   clocks_.fork(current_, t);
+  WEFT_ASSERT(detail::invariant, clocks_.lanes() == threads_.count(),
+              "one clock lane per thread");
   fibers_.ensure(t, &runtime::fiber_entry);
   return t;
 }

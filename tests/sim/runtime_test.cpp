@@ -981,6 +981,81 @@ TEST(SimLimits, MaxThreadsIncludingTheBodyIsAllowed) {
   });
 }
 
+// ======================================================================= internal errors
+
+// Strategies that break their contract. `always` answers one fixed thread at every decision,
+// whether or not it can run; `stay` sees every step and always answers the current thread,
+// even when that thread has just blocked.
+class broken_strategy final : public sim::strategy {
+ public:
+  static broken_strategy always(std::uint32_t t) { return broken_strategy(t, false); }
+  static broken_strategy stay() { return broken_strategy(0, true); }
+  std::string_view name() const noexcept override { return "broken"; }
+  sim::strategy_params params() const override { return {}; }
+  void begin_execution(std::uint64_t) override {}
+  std::uint32_t pick_thread(const sim::decision_context& ctx) override {
+    return stay_ ? ctx.current : answer_;
+  }
+  std::uint64_t pick_value(const sim::decision_context&, std::uint64_t) override { return 0; }
+  bool pick_fault(const sim::decision_context&) override { return false; }
+  bool sees_every_step() const noexcept override { return stay_; }
+
+ private:
+  broken_strategy(std::uint32_t answer, bool stay) : answer_(answer), stay_(stay) {}
+  std::uint32_t answer_;
+  bool stay_;
+};
+
+TEST(SimInternal, StrategyChoosingAThreadThatDoesNotExistIsAReportedInternalError) {
+  broken_strategy strat = broken_strategy::always(7);
+  sim::runtime rt;
+  auto body = [] {
+    sim::atomic<int> gate{0};
+    sim::thread waiter("waiter", [&] {
+      while (gate.load(std::memory_order_acquire) == 0) sim::yield();
+    });
+    gate.store(1, std::memory_order_release);  // step 0: t0 and t1 can run, the strategy asked
+    waiter.join();
+  };
+  const sim::failure& f = rt.run(strat, 0, body, false);
+  EXPECT_EQ(f.kind, failure_kind::internal) << f.message;
+  EXPECT_TRUE(contains(f.message, "internal error: strategy 'broken' chose t7 at step 0, which "
+                                  "is not runnable (runnable: t0 t1)"))
+      << f.message;
+  EXPECT_EQ(sim::exit_code(f.kind), 3);
+  EXPECT_EQ(sim::to_string(f.kind), "internal-error");
+}
+
+TEST(SimInternal, StrategyChoosingABlockedThreadIsAReportedInternalError) {
+  // t0 blocks joining t1 at step 0, and the strategy answers t0 all the same. Taken at its
+  // word, t0 would go on as if the join had returned.
+  broken_strategy strat = broken_strategy::stay();
+  sim::runtime rt;
+  auto body = [] {
+    sim::thread child("child", [] {});
+    child.join();
+  };
+  const sim::failure& f = rt.run(strat, 0, body, true);
+  ASSERT_EQ(f.kind, failure_kind::internal) << f.message;
+  EXPECT_TRUE(contains(f.message, "strategy 'broken' chose t0 at step 0, which is not runnable "
+                                  "(runnable: t1)"))
+      << f.message;
+  EXPECT_EQ(f.thread, 0u);
+  ASSERT_EQ(rt.steps().size(), 1u);
+  EXPECT_EQ(rt.steps()[0].kind, sim::point_kind::block);
+  // The same runtime runs the next execution normally.
+  broken_strategy fine = broken_strategy::always(0);
+  auto alone = [] { sim::yield(); };
+  EXPECT_FALSE(rt.run(fine, 0, alone, false));
+}
+
+TEST(SimInternal, BrokenInvariantStopsTheProcessNamingTheCondition) {
+  EXPECT_DEATH(sim::detail::invariant::assert_failed("n < max", "the set has room",
+                                                     weft::source_location::current()),
+               "weft: internal error in the simulator: the set has room \\(n < max\\) at .*"
+               "runtime_test.cpp:[0-9]+; this is a bug in weft");
+}
+
 // ======================================================================== object lifetime
 
 TEST(SimObjects, ObjectsCreatedOutsideTheBodyAreFreshInEachExecution) {

@@ -64,12 +64,14 @@ enum class failure_kind : std::uint8_t {
   deadlock,        // every thread blocked, no timer pending
   livelock,        // step bound exceeded
   nondeterminism,  // replay diverged from the trace, or a re-run did not reproduce
+  internal,        // the simulator or its strategy broke its own contract (a weft bug)
 };
 std::string_view to_string(failure_kind kind) noexcept;
 bool parse_failure_kind(std::string_view name, failure_kind& out) noexcept;
 
 // Exit codes of the `weft` tool per failure class: 0 pass, 1 safety, 2 deadlock or liveness,
-// 3 nondeterminism or replay divergence (64 is a usage error, decided by the tool).
+// 3 nondeterminism, replay divergence or an internal error: the run's verdict cannot be trusted
+// (64 is a usage error, decided by the tool).
 int exit_code(failure_kind kind) noexcept;
 
 // One recorded decision.

@@ -223,11 +223,7 @@ class runtime {
   void start_thread(std::uint32_t t, const weft::source_location& where);
   bool advance_time() noexcept;
   [[noreturn]] void deadlock();
-  void switch_to(std::uint32_t next) {
-    const std::uint32_t self = current_;
-    current_ = next;
-    fibers_.jump(self, next, this);
-  }
+  void switch_to(std::uint32_t next);
   static void fiber_entry(boost::context::detail::transfer_t transfer);
   [[noreturn]] void fiber_main(std::uint32_t t);
   void run_body(std::uint32_t t);

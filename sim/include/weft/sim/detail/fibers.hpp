@@ -39,7 +39,8 @@ class fibers {
   void begin_run() noexcept;
   // Switches from `self` (the fiber running now) to `next`, passing `data` to an entry
   // function on a fiber's first jump. Returns when some fiber switches back to `self`.
-  void jump(std::uint32_t self, std::uint32_t next, void* data);
+  // Defined in src/fiber_switch.hpp, so that it inlines into its one caller, the runtime.
+  inline void jump(std::uint32_t self, std::uint32_t next, void* data);
   // The first thing an entry function does with its transfer: completes the switch into it.
   void entered(boost::context::detail::transfer_t transfer);
 

@@ -10,6 +10,7 @@
 // Thread-safety: belongs to one runtime, used on the OS thread that runs it.
 #pragma once
 
+#include <weft/sim/detail/invariant.hpp>
 #include <weft/sim/point.hpp>
 #include <weft/sim/strategy.hpp>
 
@@ -36,19 +37,25 @@ class scheduler {
   bool continues(std::uint32_t t) const noexcept {
     return n_ == 1 && runnable_[0] == t && !strategy_sees_every_step_;
   }
-  // The next thread at decision `step`: a runnable thread, strategy::diverged, or (from a
-  // broken strategy) anything else pick_thread returned; the runtime checks with contains().
-  // Requires a non-empty runnable set.
+  // pick()'s answer when strategy::pick_thread returned a thread that is not runnable (a
+  // broken strategy); rejected() then says which.
+  static constexpr std::uint32_t not_runnable = 0xfffffffeu;
+  static_assert(not_runnable != strategy::diverged);
+
+  // The next thread at decision `step`: a runnable thread, strategy::diverged, or
+  // not_runnable. Requires a non-empty runnable set.
   std::uint32_t pick(std::uint32_t current, std::uint64_t step, point_kind kind,
                      std::uint32_t object) {
     if (n_ == 1 && !strategy_sees_every_step_) return runnable_[0];
     if (uniform_ != nullptr) return runnable_[uniform_->below(n_)];
-    return strategy_->pick_thread(context(current, step, kind, object));
+    const std::uint32_t next = strategy_->pick_thread(context(current, step, kind, object));
+    if (next != strategy::diverged && !contains(next)) [[unlikely]] {
+      rejected_ = next;
+      return not_runnable;
+    }
+    return next;
   }
-  // Whether pick() answered through strategy::pick_thread (the only answer that needs checking).
-  bool asks_strategy() const noexcept {
-    return uniform_ == nullptr && !(n_ == 1 && !strategy_sees_every_step_);
-  }
+  std::uint32_t rejected() const noexcept { return rejected_; }
   std::uint64_t pick_value(std::uint32_t current, std::uint64_t step, point_kind kind,
                            std::uint32_t object, std::uint64_t bound) {
     return strategy_->pick_value(context(current, step, kind, object), bound);
@@ -63,7 +70,11 @@ class scheduler {
 
   // The runnable set.
   void clear() noexcept { n_ = 0; }
-  void add(std::uint32_t t) noexcept { runnable_[n_++] = static_cast<std::uint8_t>(t); }
+  void add(std::uint32_t t) noexcept {
+    WEFT_ASSERT(invariant, n_ < max_threads, "the runnable set has room for every thread");
+    WEFT_ASSERT(invariant, t < max_threads, "only simulated threads become runnable");
+    runnable_[n_++] = static_cast<std::uint8_t>(t);
+  }
   void remove(std::uint32_t t) noexcept {
     for (std::uint32_t i = 0; i < n_; ++i) {
       if (runnable_[i] == t) {
@@ -94,6 +105,7 @@ class scheduler {
   strategy* strategy_ = nullptr;
   rng* uniform_ = nullptr;  // the strategy's generator when it picks uniformly (strategy.hpp)
   std::uint32_t fault_per_mille_ = 0;
+  std::uint32_t rejected_ = 0;
 };
 
 }  // namespace weft::sim::detail
