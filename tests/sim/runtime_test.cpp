@@ -35,12 +35,18 @@ using namespace std::chrono_literals;
 using sim::failure_kind;
 using sim::testing::expect_failure;
 
-// Options with a fixed seed and a per-test trace folder under the gtest temp dir.
+// Options with a fixed seed and a per-test trace folder under the gtest temp dir. A test run
+// once per strategy gets one folder per strategy, since CTest may run those at once.
 sim::options opts(std::string_view dir, std::uint64_t iterations, std::uint64_t seed = 0x5eed) {
   sim::options o;
   o.iterations = iterations;
   o.seed = seed;
   o.trace_dir = std::filesystem::path(::testing::TempDir()) / "weft-runtime-test" / dir;
+  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  if (info != nullptr && info->value_param() != nullptr) {
+    const std::string_view name = info->name();
+    o.trace_dir /= std::string(name.substr(name.rfind('/') + 1));
+  }
   return o;
 }
 
@@ -62,6 +68,29 @@ bool ends_with(std::string_view text, std::string_view suffix) {
 
 constexpr std::array<const char*, 2> strategies = {"random", "pct"};
 
+// Tests that hold for every built-in strategy are TEST_Ps of these fixtures: GetParam() is the
+// strategy's name, and the test's name ends in it ("/random", "/pct").
+class each_strategy : public ::testing::TestWithParam<const char*> {};
+std::string strategy_name(const ::testing::TestParamInfo<const char*>& info) { return info.param; }
+class SimTimeEachStrategy : public each_strategy {};
+class SimRaceEachStrategy : public each_strategy {};
+class SimFaultsEachStrategy : public each_strategy {};
+class SimRandomEachStrategy : public each_strategy {};
+class SimDeterminismEachStrategy : public each_strategy {};
+class SimObjectsEachStrategy : public each_strategy {};
+INSTANTIATE_TEST_SUITE_P(Strategies, SimTimeEachStrategy, ::testing::ValuesIn(strategies),
+                         strategy_name);
+INSTANTIATE_TEST_SUITE_P(Strategies, SimRaceEachStrategy, ::testing::ValuesIn(strategies),
+                         strategy_name);
+INSTANTIATE_TEST_SUITE_P(Strategies, SimFaultsEachStrategy, ::testing::ValuesIn(strategies),
+                         strategy_name);
+INSTANTIATE_TEST_SUITE_P(Strategies, SimRandomEachStrategy, ::testing::ValuesIn(strategies),
+                         strategy_name);
+INSTANTIATE_TEST_SUITE_P(Strategies, SimDeterminismEachStrategy, ::testing::ValuesIn(strategies),
+                         strategy_name);
+INSTANTIATE_TEST_SUITE_P(Strategies, SimObjectsEachStrategy, ::testing::ValuesIn(strategies),
+                         strategy_name);
+
 // ===================================================================================== time
 
 TEST(SimTime, SleepTenSecondsAdvancesVirtualClockByExactlyTenSeconds) {
@@ -80,84 +109,81 @@ TEST(SimTime, SleepTenSecondsAdvancesVirtualClockByExactlyTenSeconds) {
   EXPECT_EQ(elapsed_ns, 10'000'000'000);
 }
 
-TEST(SimTime, TimersOfTwoThreadsFireInDeadlineOrder) {
+TEST_P(SimTimeEachStrategy, TimersOfTwoThreadsFireInDeadlineOrder) {
   // The thread with the later deadline is spawned first, so spawn order cannot explain the
   // result; virtual time only advances when every thread waits, so the order is forced.
-  for (const char* strategy : strategies) {
-    sim::options o = opts("timers", 500);
-    o.strategy.name = strategy;
-    expect_clean(o, [] {
-      sim::atomic<int> fired{0};
-      sim::var<int> slow_rank{-1};
-      sim::var<int> fast_rank{-1};
-      sim::var<sim::clock::duration> slow_at{};
-      sim::var<sim::clock::duration> fast_at{};
-      sim::thread slow("slow", [&] {
-        sim::sleep_for(20ms);
-        slow_at.store(sim::clock::now().time_since_epoch());
-        slow_rank.store(fired.fetch_add(1));
-      });
-      sim::thread fast("fast", [&] {
-        sim::sleep_for(10ms);
-        fast_at.store(sim::clock::now().time_since_epoch());
-        fast_rank.store(fired.fetch_add(1));
-      });
-      slow.join();
-      fast.join();
-      sim::check(fast_rank.load() == 0, "the 10 ms timer fires first");
-      sim::check(slow_rank.load() == 1, "the 20 ms timer fires second");
-      sim::check(fast_at.load() == 10ms, "the fast thread wakes at exactly 10 ms");
-      sim::check(slow_at.load() == 20ms, "the slow thread wakes at exactly 20 ms");
+  const char* strategy = GetParam();
+  sim::options o = opts("timers", 500);
+  o.strategy.name = strategy;
+  expect_clean(o, [] {
+    sim::atomic<int> fired{0};
+    sim::var<int> slow_rank{-1};
+    sim::var<int> fast_rank{-1};
+    sim::var<sim::clock::duration> slow_at{};
+    sim::var<sim::clock::duration> fast_at{};
+    sim::thread slow("slow", [&] {
+      sim::sleep_for(20ms);
+      slow_at.store(sim::clock::now().time_since_epoch());
+      slow_rank.store(fired.fetch_add(1));
     });
-  }
+    sim::thread fast("fast", [&] {
+      sim::sleep_for(10ms);
+      fast_at.store(sim::clock::now().time_since_epoch());
+      fast_rank.store(fired.fetch_add(1));
+    });
+    slow.join();
+    fast.join();
+    sim::check(fast_rank.load() == 0, "the 10 ms timer fires first");
+    sim::check(slow_rank.load() == 1, "the 20 ms timer fires second");
+    sim::check(fast_at.load() == 10ms, "the fast thread wakes at exactly 10 ms");
+    sim::check(slow_at.load() == 20ms, "the slow thread wakes at exactly 20 ms");
+  });
 }
 
-TEST(SimTime, WaitForWithoutNotifierTimesOutAfterExactlyTheTimeout) {
-  for (const char* strategy : strategies) {
-    sim::options o = opts("cv-timeout", 200);
-    o.strategy.name = strategy;
-    o.strategy.fault_per_mille = 0;  // no spurious wake-ups: the outcome is forced
-    expect_clean(o, [] {
-      sim::mutex m;
-      sim::condition_variable cv;
+TEST_P(SimTimeEachStrategy, WaitForWithoutNotifierTimesOutAfterExactlyTheTimeout) {
+  const char* strategy = GetParam();
+  sim::options o = opts("cv-timeout", 200);
+  o.strategy.name = strategy;
+  o.strategy.fault_per_mille = 0;  // no spurious wake-ups: the outcome is forced
+  expect_clean(o, [] {
+    sim::mutex m;
+    sim::condition_variable cv;
+    std::unique_lock lock(m);
+    const sim::clock::time_point before = sim::clock::now();
+    const std::cv_status status = cv.wait_for(lock, 5s);
+    const sim::clock::time_point after = sim::clock::now();
+    sim::check(status == std::cv_status::timeout, "nobody notifies: wait_for times out");
+    sim::check(after - before == 5s, "the clock advanced by exactly the timeout");
+    sim::check(lock.owns_lock(), "wait_for returns with the lock held");
+  });
+}
+
+TEST_P(SimTimeEachStrategy, NotifiedWaitForReturnsNoTimeoutAtTheNotifiersTime) {
+  const char* strategy = GetParam();
+  sim::options o = opts("cv-notified", 500);
+  o.strategy.name = strategy;
+  o.strategy.fault_per_mille = 0;  // no spurious wake-ups: only the notify can wake it
+  expect_clean(o, [] {
+    sim::mutex m;
+    sim::condition_variable cv;
+    sim::thread notifier("notifier", [&] {
+      // The clock reaches 1 s only when every other thread waits, i.e. when main is blocked
+      // in wait_for (nobody else holds m, so it cannot be blocked on the mutex).
+      sim::sleep_for(1s);
+      std::scoped_lock lock(m);
+      cv.notify_one();
+    });
+    std::cv_status status;
+    sim::clock::time_point woke;
+    {
       std::unique_lock lock(m);
-      const sim::clock::time_point before = sim::clock::now();
-      const std::cv_status status = cv.wait_for(lock, 5s);
-      const sim::clock::time_point after = sim::clock::now();
-      sim::check(status == std::cv_status::timeout, "nobody notifies: wait_for times out");
-      sim::check(after - before == 5s, "the clock advanced by exactly the timeout");
-      sim::check(lock.owns_lock(), "wait_for returns with the lock held");
-    });
-  }
-}
-
-TEST(SimTime, NotifiedWaitForReturnsNoTimeoutAtTheNotifiersTime) {
-  for (const char* strategy : strategies) {
-    sim::options o = opts("cv-notified", 500);
-    o.strategy.name = strategy;
-    o.strategy.fault_per_mille = 0;  // no spurious wake-ups: only the notify can wake it
-    expect_clean(o, [] {
-      sim::mutex m;
-      sim::condition_variable cv;
-      sim::thread notifier("notifier", [&] {
-        // The clock reaches 1 s only when every other thread waits, i.e. when main is blocked
-        // in wait_for (nobody else holds m, so it cannot be blocked on the mutex).
-        sim::sleep_for(1s);
-        std::scoped_lock lock(m);
-        cv.notify_one();
-      });
-      std::cv_status status;
-      sim::clock::time_point woke;
-      {
-        std::unique_lock lock(m);
-        status = cv.wait_for(lock, 1h);
-        woke = sim::clock::now();
-      }
-      notifier.join();
-      sim::check(status == std::cv_status::no_timeout, "a notified wait_for is no_timeout");
-      sim::check(woke.time_since_epoch() == 1s, "it woke at the notifier's time, not at 1 h");
-    });
-  }
+      status = cv.wait_for(lock, 1h);
+      woke = sim::clock::now();
+    }
+    notifier.join();
+    sim::check(status == std::cv_status::no_timeout, "a notified wait_for is no_timeout");
+    sim::check(woke.time_since_epoch() == 1s, "it woke at the notifier's time, not at 1 h");
+  });
 }
 
 // ================================================================================ deadlock
@@ -379,43 +405,41 @@ TEST(SimRace, RelaxedPublishOfPlainDataIsARaceEvenUnderSequentialConsistency) {
   EXPECT_TRUE(contains(r.failed.message, "write by t1 \"writer\"")) << r.failed.message;
 }
 
-TEST(SimRace, ReleaseAcquirePublishIsClean) {
-  for (const char* strategy : strategies) {
-    sim::options o = opts("race-release-acquire", 20'000);
-    o.strategy.name = strategy;
-    expect_clean(o, [] {
-      sim::atomic<int> flag{0};
-      sim::var<int> data{0};
-      sim::thread writer("writer", [&] {
-        data.store(42);
-        flag.store(1, std::memory_order_release);
-      });
-      if (flag.load(std::memory_order_acquire) == 1) {
-        sim::check(data.load() == 42, "published data is visible");
-      }
-      writer.join();
+TEST_P(SimRaceEachStrategy, ReleaseAcquirePublishIsClean) {
+  const char* strategy = GetParam();
+  sim::options o = opts("race-release-acquire", 20'000);
+  o.strategy.name = strategy;
+  expect_clean(o, [] {
+    sim::atomic<int> flag{0};
+    sim::var<int> data{0};
+    sim::thread writer("writer", [&] {
+      data.store(42);
+      flag.store(1, std::memory_order_release);
     });
-  }
+    if (flag.load(std::memory_order_acquire) == 1) {
+      sim::check(data.load() == 42, "published data is visible");
+    }
+    writer.join();
+  });
 }
 
-TEST(SimRace, ReleaseFenceAndAcquireFencePublishIsClean) {
-  for (const char* strategy : strategies) {
-    sim::options o = opts("race-fences", 5000);
-    o.strategy.name = strategy;
-    expect_clean(o, [] {
-      sim::atomic<int> flag{0};
-      sim::var<int> data{0};
-      sim::thread writer("writer", [&] {
-        data.store(42);
-        sim::atomic_thread_fence(std::memory_order_release);
-        flag.store(1, std::memory_order_relaxed);
-      });
-      while (flag.load(std::memory_order_relaxed) == 0) sim::yield();
-      sim::atomic_thread_fence(std::memory_order_acquire);
-      sim::check(data.load() == 42, "fence-published data is visible");
-      writer.join();
+TEST_P(SimRaceEachStrategy, ReleaseFenceAndAcquireFencePublishIsClean) {
+  const char* strategy = GetParam();
+  sim::options o = opts("race-fences", 5000);
+  o.strategy.name = strategy;
+  expect_clean(o, [] {
+    sim::atomic<int> flag{0};
+    sim::var<int> data{0};
+    sim::thread writer("writer", [&] {
+      data.store(42);
+      sim::atomic_thread_fence(std::memory_order_release);
+      flag.store(1, std::memory_order_relaxed);
     });
-  }
+    while (flag.load(std::memory_order_relaxed) == 0) sim::yield();
+    sim::atomic_thread_fence(std::memory_order_acquire);
+    sim::check(data.load() == 42, "fence-published data is visible");
+    writer.join();
+  });
 }
 
 TEST(SimRace, ReleaseFenceWithoutAcquireFenceIsARace) {
@@ -435,45 +459,43 @@ TEST(SimRace, ReleaseFenceWithoutAcquireFenceIsARace) {
       failure_kind::data_race, "data race on var", opts("race-half-fence", 20));
 }
 
-TEST(SimRace, MutexProtectedAccessesAreClean) {
-  for (const char* strategy : strategies) {
-    sim::options o = opts("race-mutex", 5000);
-    o.strategy.name = strategy;
-    expect_clean(o, [] {
-      sim::mutex m;
-      sim::var<int> n{0};
-      const auto add = [&] {
-        for (int i = 0; i < 2; ++i) {
-          std::scoped_lock lock(m);
-          n.store(n.load() + 1);
-        }
-      };
-      sim::thread a(add);
-      sim::thread b(add);
-      add();
-      a.join();
-      b.join();
-      std::scoped_lock lock(m);
-      sim::check(n.load() == 6, "every increment landed");
-    });
-  }
+TEST_P(SimRaceEachStrategy, MutexProtectedAccessesAreClean) {
+  const char* strategy = GetParam();
+  sim::options o = opts("race-mutex", 5000);
+  o.strategy.name = strategy;
+  expect_clean(o, [] {
+    sim::mutex m;
+    sim::var<int> n{0};
+    const auto add = [&] {
+      for (int i = 0; i < 2; ++i) {
+        std::scoped_lock lock(m);
+        n.store(n.load() + 1);
+      }
+    };
+    sim::thread a(add);
+    sim::thread b(add);
+    add();
+    a.join();
+    b.join();
+    std::scoped_lock lock(m);
+    sim::check(n.load() == 6, "every increment landed");
+  });
 }
 
-TEST(SimRace, SpawnAndJoinAreHappensBeforeEdges) {
-  for (const char* strategy : strategies) {
-    sim::options o = opts("race-spawn-join", 2000);
-    o.strategy.name = strategy;
-    expect_clean(o, [] {
-      sim::var<int> data{0};
-      data.store(1);  // before the spawn: visible to the child
-      sim::thread child("child", [&] {
-        sim::check(data.load() == 1, "the child sees what the parent wrote before spawning");
-        data.store(2);
-      });
-      child.join();
-      sim::check(data.load() == 2, "join makes the child's writes visible");
+TEST_P(SimRaceEachStrategy, SpawnAndJoinAreHappensBeforeEdges) {
+  const char* strategy = GetParam();
+  sim::options o = opts("race-spawn-join", 2000);
+  o.strategy.name = strategy;
+  expect_clean(o, [] {
+    sim::var<int> data{0};
+    data.store(1);  // before the spawn: visible to the child
+    sim::thread child("child", [&] {
+      sim::check(data.load() == 1, "the child sees what the parent wrote before spawning");
+      data.store(2);
     });
-  }
+    child.join();
+    sim::check(data.load() == 2, "join makes the child's writes visible");
+  });
 }
 
 TEST(SimRace, ConcurrentReadsAreNotARace) {
@@ -500,49 +522,47 @@ TEST(SimRace, ParentWriteAfterSpawnRacesWithTheChild) {
       failure_kind::data_race, "data race on var", opts("race-after-spawn", 20));
 }
 
-TEST(SimRace, UnparkBeforeParkReturnsIsAHappensBeforeEdge) {
-  for (const char* strategy : strategies) {
-    sim::options o = opts("race-parker", 5000);
-    o.strategy.name = strategy;
-    expect_clean(o, [] {
-      sim::parker parker;
-      sim::var<int> data{0};
-      sim::thread producer("producer", [&] {
-        data.store(7);
-        parker.unpark();
-      });
-      parker.park();
-      sim::check(data.load() == 7, "what the unparker wrote is visible after park");
-      producer.join();
+TEST_P(SimRaceEachStrategy, UnparkBeforeParkReturnsIsAHappensBeforeEdge) {
+  const char* strategy = GetParam();
+  sim::options o = opts("race-parker", 5000);
+  o.strategy.name = strategy;
+  expect_clean(o, [] {
+    sim::parker parker;
+    sim::var<int> data{0};
+    sim::thread producer("producer", [&] {
+      data.store(7);
+      parker.unpark();
     });
-  }
+    parker.park();
+    sim::check(data.load() == 7, "what the unparker wrote is visible after park");
+    producer.join();
+  });
 }
 
 // C++20 [intro.races]: the release sequence headed by a release store consists of it and
 // the longest contiguous run of read-modify-writes on the same atomic that follows it (by any
 // thread). An acquire load reading the value of such an RMW synchronises with the head. A
 // plain relaxed store by another thread is not an RMW and ends the sequence.
-TEST(SimRace, RelaxedRmwByAnotherThreadContinuesTheReleaseSequence) {
-  for (const char* strategy : strategies) {
-    sim::options o = opts("race-release-sequence", 3000);
-    o.strategy.name = strategy;
-    expect_clean(o, [] {
-      sim::atomic<int> x{0};
-      sim::var<int> data{0};
-      sim::thread head("head", [&] {
-        data.store(42);
-        x.store(1, std::memory_order_release);
-      });
-      sim::thread bump("bump", [&] {
-        while (x.load(std::memory_order_relaxed) != 1) sim::yield();
-        x.fetch_add(1, std::memory_order_relaxed);  // 1 -> 2, an RMW in head's sequence
-      });
-      while (x.load(std::memory_order_acquire) != 2) sim::yield();
-      sim::check(data.load() == 42, "reads-from the RMW synchronises with the release store");
-      head.join();
-      bump.join();
+TEST_P(SimRaceEachStrategy, RelaxedRmwByAnotherThreadContinuesTheReleaseSequence) {
+  const char* strategy = GetParam();
+  sim::options o = opts("race-release-sequence", 3000);
+  o.strategy.name = strategy;
+  expect_clean(o, [] {
+    sim::atomic<int> x{0};
+    sim::var<int> data{0};
+    sim::thread head("head", [&] {
+      data.store(42);
+      x.store(1, std::memory_order_release);
     });
-  }
+    sim::thread bump("bump", [&] {
+      while (x.load(std::memory_order_relaxed) != 1) sim::yield();
+      x.fetch_add(1, std::memory_order_relaxed);  // 1 -> 2, an RMW in head's sequence
+    });
+    while (x.load(std::memory_order_acquire) != 2) sim::yield();
+    sim::check(data.load() == 42, "reads-from the RMW synchronises with the release store");
+    head.join();
+    bump.join();
+  });
 }
 
 TEST(SimRace, RelaxedStoreByAnotherThreadEndsTheReleaseSequence) {
@@ -580,29 +600,27 @@ void weak_cas_body(bool& saw_spurious_failure) {
   sim::check(a.load() == 6, "the swap took effect");
 }
 
-TEST(SimFaults, CompareExchangeWeakFailsSpuriouslyAtFullFaultRate) {
-  for (const char* strategy : strategies) {
-    sim::options o = opts("faults-cas", 10);
-    o.strategy.name = strategy;
-    o.strategy.fault_per_mille = 1000;
-    bool saw_spurious_failure = false;
-    expect_failure([&] { weak_cas_body(saw_spurious_failure); }, failure_kind::assertion,
-                   "compare_exchange_weak failed spuriously", o);
-    EXPECT_TRUE(saw_spurious_failure) << "values were equal, yet the CAS failed: " << strategy;
-  }
+TEST_P(SimFaultsEachStrategy, CompareExchangeWeakFailsSpuriouslyAtFullFaultRate) {
+  const char* strategy = GetParam();
+  sim::options o = opts("faults-cas", 10);
+  o.strategy.name = strategy;
+  o.strategy.fault_per_mille = 1000;
+  bool saw_spurious_failure = false;
+  expect_failure([&] { weak_cas_body(saw_spurious_failure); }, failure_kind::assertion,
+                 "compare_exchange_weak failed spuriously", o);
+  EXPECT_TRUE(saw_spurious_failure) << "values were equal, yet the CAS failed: " << strategy;
 }
 
-TEST(SimFaults, CompareExchangeWeakNeverFailsSpuriouslyAtZeroFaultRate) {
-  for (const char* strategy : strategies) {
-    sim::options o = opts("faults-cas-none", 2000);
-    o.strategy.name = strategy;
-    o.strategy.fault_per_mille = 0;
-    bool saw_spurious_failure = false;
-    expect_clean(o, [&] {
-      for (int i = 0; i < 10; ++i) weak_cas_body(saw_spurious_failure);
-    });
-    EXPECT_FALSE(saw_spurious_failure);
-  }
+TEST_P(SimFaultsEachStrategy, CompareExchangeWeakNeverFailsSpuriouslyAtZeroFaultRate) {
+  const char* strategy = GetParam();
+  sim::options o = opts("faults-cas-none", 2000);
+  o.strategy.name = strategy;
+  o.strategy.fault_per_mille = 0;
+  bool saw_spurious_failure = false;
+  expect_clean(o, [&] {
+    for (int i = 0; i < 10; ++i) weak_cas_body(saw_spurious_failure);
+  });
+  EXPECT_FALSE(saw_spurious_failure);
 }
 
 // The waiter waits once, without a predicate; the notifier sleeps first, so it notifies only
@@ -627,73 +645,69 @@ void cv_wait_body(bool& woke_without_notify) {
   notifier.join();
 }
 
-TEST(SimFaults, ConditionVariableWaitWakesSpuriouslyAtFullFaultRate) {
-  for (const char* strategy : strategies) {
-    sim::options o = opts("faults-cv", 10);
-    o.strategy.name = strategy;
-    o.strategy.fault_per_mille = 1000;
-    bool woke_without_notify = false;
-    expect_failure([&] { cv_wait_body(woke_without_notify); }, failure_kind::assertion,
-                   "returned without a notify", o);
-    EXPECT_TRUE(woke_without_notify) << strategy;
-  }
+TEST_P(SimFaultsEachStrategy, ConditionVariableWaitWakesSpuriouslyAtFullFaultRate) {
+  const char* strategy = GetParam();
+  sim::options o = opts("faults-cv", 10);
+  o.strategy.name = strategy;
+  o.strategy.fault_per_mille = 1000;
+  bool woke_without_notify = false;
+  expect_failure([&] { cv_wait_body(woke_without_notify); }, failure_kind::assertion,
+                 "returned without a notify", o);
+  EXPECT_TRUE(woke_without_notify) << strategy;
 }
 
-TEST(SimFaults, ConditionVariableNeverWakesSpuriouslyAtZeroFaultRate) {
-  for (const char* strategy : strategies) {
-    sim::options o = opts("faults-cv-none", 2000);
-    o.strategy.name = strategy;
-    o.strategy.fault_per_mille = 0;
-    bool woke_without_notify = false;
-    expect_clean(o, [&] { cv_wait_body(woke_without_notify); });
-    EXPECT_FALSE(woke_without_notify);
-  }
+TEST_P(SimFaultsEachStrategy, ConditionVariableNeverWakesSpuriouslyAtZeroFaultRate) {
+  const char* strategy = GetParam();
+  sim::options o = opts("faults-cv-none", 2000);
+  o.strategy.name = strategy;
+  o.strategy.fault_per_mille = 0;
+  bool woke_without_notify = false;
+  expect_clean(o, [&] { cv_wait_body(woke_without_notify); });
+  EXPECT_FALSE(woke_without_notify);
 }
 
-TEST(SimFaults, TimedWaitWakesSpuriouslyOnlyWhenFaultsAreOn) {
-  for (const char* strategy : strategies) {
-    for (const std::uint32_t per_mille : {0u, 1000u}) {
-      sim::options o = opts("faults-timed", 200);
-      o.strategy.name = strategy;
-      o.strategy.fault_per_mille = per_mille;
-      expect_clean(o, [per_mille] {
-        sim::mutex m;
-        sim::condition_variable cv;
-        std::unique_lock lock(m);
-        const std::cv_status status = cv.wait_for(lock, 1s);
-        const auto at = sim::clock::now().time_since_epoch();
-        if (per_mille == 0) {
-          sim::check(status == std::cv_status::timeout && at == 1s, "no fault: a true timeout");
-        } else {
-          sim::check(status == std::cv_status::no_timeout && at == 0s, "fault: woke at once");
-        }
-      });
-    }
+TEST_P(SimFaultsEachStrategy, TimedWaitWakesSpuriouslyOnlyWhenFaultsAreOn) {
+  const char* strategy = GetParam();
+  for (const std::uint32_t per_mille : {0u, 1000u}) {
+    sim::options o = opts("faults-timed", 200);
+    o.strategy.name = strategy;
+    o.strategy.fault_per_mille = per_mille;
+    expect_clean(o, [per_mille] {
+      sim::mutex m;
+      sim::condition_variable cv;
+      std::unique_lock lock(m);
+      const std::cv_status status = cv.wait_for(lock, 1s);
+      const auto at = sim::clock::now().time_since_epoch();
+      if (per_mille == 0) {
+        sim::check(status == std::cv_status::timeout && at == 1s, "no fault: a true timeout");
+      } else {
+        sim::check(status == std::cv_status::no_timeout && at == 0s, "fault: woke at once");
+      }
+    });
   }
 }
 
 // =========================================================================== random values
 
-TEST(SimRandom, RandomStaysBelowItsBoundAndCoversIt) {
+TEST_P(SimRandomEachStrategy, RandomStaysBelowItsBoundAndCoversIt) {
   // 1000 executions draw random(4) once each: some value is never drawn with odds
   // <= 4 * (3/4)^1000 < 1e-120.
   std::array<int, 4> seen{};
   bool out_of_range = false;
-  for (const char* strategy : strategies) {
-    sim::options o = opts("random-range", 1000);
-    o.strategy.name = strategy;
-    seen = {};
-    expect_clean(o, [&] {
-      const std::uint64_t four = sim::random(4);
-      const std::uint64_t one = sim::random(1);
-      const std::uint64_t big = sim::random(1000);
-      if (four >= 4 || one != 0 || big >= 1000) out_of_range = true;
-      if (four < 4) ++seen[four];
-      sim::check(four < 4 && one == 0 && big < 1000, "random(bound) < bound");
-    });
-    EXPECT_FALSE(out_of_range) << strategy;
-    for (std::size_t v = 0; v < seen.size(); ++v) EXPECT_GT(seen[v], 0) << v << " " << strategy;
-  }
+  const char* strategy = GetParam();
+  sim::options o = opts("random-range", 1000);
+  o.strategy.name = strategy;
+  seen = {};
+  expect_clean(o, [&] {
+    const std::uint64_t four = sim::random(4);
+    const std::uint64_t one = sim::random(1);
+    const std::uint64_t big = sim::random(1000);
+    if (four >= 4 || one != 0 || big >= 1000) out_of_range = true;
+    if (four < 4) ++seen[four];
+    sim::check(four < 4 && one == 0 && big < 1000, "random(bound) < bound");
+  });
+  EXPECT_FALSE(out_of_range) << strategy;
+  for (std::size_t v = 0; v < seen.size(); ++v) EXPECT_GT(seen[v], 0) << v << " " << strategy;
 }
 
 TEST(SimRandom, RandomDrawsAreRecordedAndReplayedFromTheTrace) {
@@ -767,50 +781,48 @@ void expect_same_report(const sim::report& x, const sim::report& y) {
   }
 }
 
-TEST(SimDeterminism, SameSeedGivesIdenticalReports) {
-  for (const char* strategy : strategies) {
-    sim::options o = opts("determinism-twice", 1000, 0xfeedface);
-    o.strategy.name = strategy;
-    o.write_trace = false;
-    const sim::report first = sim::explore(o, lost_update_body);
-    const sim::report second = sim::explore(o, lost_update_body);
-    ASSERT_FALSE(first.ok()) << strategy;
-    EXPECT_FALSE(first.steps.empty());
-    EXPECT_TRUE(first.reproduced_from_seed);
-    EXPECT_EQ(first.executions, second.executions);
-    expect_same_report(first, second);
-  }
+TEST_P(SimDeterminismEachStrategy, SameSeedGivesIdenticalReports) {
+  const char* strategy = GetParam();
+  sim::options o = opts("determinism-twice", 1000, 0xfeedface);
+  o.strategy.name = strategy;
+  o.write_trace = false;
+  const sim::report first = sim::explore(o, lost_update_body);
+  const sim::report second = sim::explore(o, lost_update_body);
+  ASSERT_FALSE(first.ok()) << strategy;
+  EXPECT_FALSE(first.steps.empty());
+  EXPECT_TRUE(first.reproduced_from_seed);
+  EXPECT_EQ(first.executions, second.executions);
+  expect_same_report(first, second);
 }
 
-TEST(SimDeterminism, ExecutionIndexWithRunSeedReproducesThatExecution) {
+TEST_P(SimDeterminismEachStrategy, ExecutionIndexWithRunSeedReproducesThatExecution) {
   // A run whose first failure is at execution k > 0 shows that execution k is reproduced on
   // its own, without the k executions before it. The lost update fails an execution with
   // probability p (measured: 0.73 for random, 0.21 for pct), so every one of 128 seeds
   // failing at execution 0 has odds p^128 < 1e-17.
-  for (const char* strategy : strategies) {
-    bool found = false;
-    for (std::uint64_t seed = 1; seed <= 128 && !found; ++seed) {
-      sim::options o = opts("determinism-execution", 1000, seed);
-      o.strategy.name = strategy;
-      o.write_trace = false;
-      const sim::report full = sim::explore(o, lost_update_body);
-      ASSERT_FALSE(full.ok()) << strategy;
-      if (full.failing_execution == 0) continue;
-      found = true;
-      sim::options one = o;
-      one.execution = full.failing_execution;
-      // Pass the horizon the full run had, as the trace and the WEFT_PCT_STEPS repro command
-      // do: without it a lone pct execution may differ (known bug, pinned by
-      // SimDeterminism.PctExecutionIndexAloneReproducesThatExecution below).
-      for (const auto& [key, value] : full.params) {
-        if (key == "pct-steps") one.strategy.pct_steps = sim::parse_u64(value, key);
-      }
-      const sim::report alone = sim::explore(one, lost_update_body);
-      EXPECT_EQ(alone.executions, 1u);
-      expect_same_report(full, alone);
+  const char* strategy = GetParam();
+  bool found = false;
+  for (std::uint64_t seed = 1; seed <= 128 && !found; ++seed) {
+    sim::options o = opts("determinism-execution", 1000, seed);
+    o.strategy.name = strategy;
+    o.write_trace = false;
+    const sim::report full = sim::explore(o, lost_update_body);
+    ASSERT_FALSE(full.ok()) << strategy;
+    if (full.failing_execution == 0) continue;
+    found = true;
+    sim::options one = o;
+    one.execution = full.failing_execution;
+    // Pass the horizon the full run had, as the trace and the WEFT_PCT_STEPS repro command
+    // do: without it a lone pct execution may differ (known bug, pinned by
+    // SimDeterminism.PctExecutionIndexAloneReproducesThatExecution below).
+    for (const auto& [key, value] : full.params) {
+      if (key == "pct-steps") one.strategy.pct_steps = sim::parse_u64(value, key);
     }
-    EXPECT_TRUE(found) << strategy << ": every seed failed at execution 0";
+    const sim::report alone = sim::explore(one, lost_update_body);
+    EXPECT_EQ(alone.executions, 1u);
+    expect_same_report(full, alone);
   }
+  EXPECT_TRUE(found) << strategy << ": every seed failed at execution 0";
 }
 
 // A lost update among longer executions (about 40 steps, more than PCT's initial horizon of
@@ -1058,24 +1070,23 @@ TEST(SimInternal, BrokenInvariantStopsTheProcessNamingTheCondition) {
 
 // ======================================================================== object lifetime
 
-TEST(SimObjects, ObjectsCreatedOutsideTheBodyAreFreshInEachExecution) {
+TEST_P(SimObjectsEachStrategy, ObjectsCreatedOutsideTheBodyAreFreshInEachExecution) {
   // `m` is locked and never unlocked, and `v` is last written by a thread of the previous
   // execution. If either carried state across executions, the second execution would
   // deadlock ("locked twice") or report a race against a thread that no longer exists.
   sim::mutex m;
   sim::var<int> v{0};
   sim::parker p;
-  for (const char* strategy : strategies) {
-    sim::options o = opts("objects-outside", 300);
-    o.strategy.name = strategy;
-    expect_clean(o, [&] {
-      m.lock();
-      static_cast<void>(v.load());
-      p.unpark();  // leaves a token behind; a fresh parker must not see it next time
-      sim::thread writer("writer", [&] { v.store(1); });
-      writer.join();
-    });
-  }
+  const char* strategy = GetParam();
+  sim::options o = opts("objects-outside", 300);
+  o.strategy.name = strategy;
+  expect_clean(o, [&] {
+    m.lock();
+    static_cast<void>(v.load());
+    p.unpark();  // leaves a token behind; a fresh parker must not see it next time
+    sim::thread writer("writer", [&] { v.store(1); });
+    writer.join();
+  });
   // The token left by the last execution is gone in a new one: park blocks, a deadlock.
   expect_failure([&] { p.park(); }, failure_kind::deadlock, "parked on o",
                  opts("objects-outside-parker", 5));
