@@ -55,10 +55,11 @@ inline void fibers::jump(std::uint32_t self, std::uint32_t next, void* data) {
     theirs = eh_state{};
   }
   // The first jump into a fresh fiber passes `data` to its entry function; later ones ignore it.
+  namespace bcd = boost::context::detail;
 #if defined(WEFT_SIM_FAST_SWITCH)
-  const boost::context::detail::transfer_t back = weft_sim_jump(contexts_[next], data);
+  const bcd::transfer_t back = weft_sim_jump(contexts_[next], data);
 #else
-  const boost::context::detail::transfer_t back = boost::context::detail::jump_fcontext(contexts_[next], data);
+  const bcd::transfer_t back = bcd::jump_fcontext(contexts_[next], data);
 #endif
   sanitizer::asan_finish(fake_stack, nullptr, nullptr);
   contexts_[from_] = back.fctx;

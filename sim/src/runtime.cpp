@@ -227,8 +227,6 @@ void runtime::decide(std::uint64_t s, point_kind kind, std::uint32_t object) {
   while (scheduler_.size() == 0) {
     if (!advance_time()) deadlock();
   }
-  WEFT_ASSERT(detail::invariant, scheduler_.size() <= threads_.count(),
-              "every runnable thread is in the thread table");
   const std::uint32_t next = scheduler_.pick(current_, s, kind, object);
   if (next == strategy::diverged) [[unlikely]] {
     fail(failure_kind::nondeterminism, scheduler_.strat().divergence(),
@@ -242,9 +240,6 @@ void runtime::decide(std::uint64_t s, point_kind kind, std::uint32_t object) {
          threads_[current_].blocked_at);
     return;  // as above
   }
-  WEFT_ASSERT(detail::invariant, next < threads_.count(), "the next thread exists");
-  WEFT_ASSERT(detail::invariant, threads_[next].state == thread_state::runnable,
-              "the next thread is runnable");
   if (next != current_) switch_to(next);
   if (failures_.aborting()) failures_.abort_check();
 }
@@ -288,6 +283,8 @@ void runtime::wake(std::uint32_t t) noexcept {
   s.reason = wait_reason::none;
   s.deadline_ns = -1;
   scheduler_.add(t);
+  WEFT_ASSERT(detail::invariant, scheduler_.size() <= threads_.count(),
+              "every runnable thread is in the thread table");
 }
 
 std::uint32_t runtime::wake_all(wait_reason why, std::uint32_t object) noexcept {
@@ -338,7 +335,7 @@ std::uint32_t runtime::allocate_thread(const char* name, const weft::source_loca
   if (threads_.full()) {
     fail(failure_kind::assertion,
          fmt::format("too many threads: an execution may have at most {} (the body's included)",
-                     max_threads),
+                     max_threads_per_execution),
          where);
   }
   WEFT_ASSERT(detail::invariant, current_ < threads_.count(), "a simulated thread spawns");
@@ -357,6 +354,8 @@ void runtime::start_thread(std::uint32_t t, const weft::source_location& where) 
   if (failures_.aborting()) failures_.abort_check();
   threads_[t].state = thread_state::runnable;
   scheduler_.add(t);
+  WEFT_ASSERT(detail::invariant, scheduler_.size() <= threads_.count(),
+              "every runnable thread is in the thread table");
   clocks_.tick(current_);  // spawn releases the parent's history to the child
   scheduler_.strat().on_spawn(t);
 }

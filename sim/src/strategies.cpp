@@ -131,7 +131,7 @@ class pct_strategy final : public strategy {
   std::uint64_t steps_ = 16;
   std::uint64_t longest_ = 0;
   rng rng_;
-  std::array<std::int64_t, max_threads> priority_{};
+  std::array<std::int64_t, max_threads_per_execution> priority_{};
   std::array<std::uint64_t, 64> change_points_{};
   std::uint32_t changes_ = 0;
   std::uint32_t next_change_ = 0;

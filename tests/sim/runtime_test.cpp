@@ -813,8 +813,8 @@ TEST_P(SimDeterminismEachStrategy, ExecutionIndexWithRunSeedReproducesThatExecut
     sim::options one = o;
     one.execution = full.failing_execution;
     // Pass the horizon the full run had, as the trace and the WEFT_PCT_STEPS repro command
-    // do: without it a lone pct execution may differ (known bug, pinned by
-    // SimDeterminism.PctExecutionIndexAloneReproducesThatExecution below).
+    // do. A lone pct execution measures the same horizon from the run seed anyway, which
+    // SimDeterminism.PctExecutionIndexAloneReproducesThatExecution below checks on its own.
     for (const auto& [key, value] : full.params) {
       if (key == "pct-steps") one.strategy.pct_steps = sim::parse_u64(value, key);
     }
@@ -845,9 +845,10 @@ void long_lost_update_body() {
 TEST(SimDeterminism, PctExecutionIndexAloneReproducesThatExecution) {
   // DESIGN.md section 3: execution i of a run with seed s depends on (s, i) only. PCT's step
   // horizon is therefore measured from the run seed alone (explore's calibration), never from
-  // the executions that ran before k (this test caught a version that adapted it). Seeds whose run fails at execution 0 prove nothing and
-  // are skipped; with the fixed seeds below 15 of 16 runs fail later (measured), and in each
-  // of those the lone execution differed.
+  // the executions that ran before k: a horizon adapted to the longest execution so far makes
+  // a lone execution k differ from execution k of the run. Seeds whose run fails at execution 0
+  // prove nothing and are skipped; with the fixed seeds below 15 of 16 runs fail later
+  // (measured).
   int compared = 0;
   for (std::uint64_t seed = 1; seed <= 16; ++seed) {
     sim::options o = opts("determinism-pct-execution", 5000, seed);
@@ -967,29 +968,31 @@ TEST(SimPct, DepthOneNeverFindsADepthTwoBug) {
 // ================================================================================= limits
 
 TEST(SimLimits, TooManyThreadsFailsCleanlyNamingTheLimit) {
-  static_assert(sim::max_threads == 16, "update the message below with the limit");
+  static_assert(sim::max_threads_per_execution == 16, "update the message below with the limit");
   const sim::report r = expect_failure(
       [] {
         std::vector<sim::thread> threads;
-        threads.reserve(sim::max_threads);
-        for (std::uint32_t i = 0; i < sim::max_threads; ++i) threads.emplace_back([] {});
+        threads.reserve(sim::max_threads_per_execution);
+        for (std::uint32_t i = 0; i < sim::max_threads_per_execution; ++i) {
+          threads.emplace_back([] {});
+        }
         for (sim::thread& t : threads) t.join();
       },
       failure_kind::assertion, "too many threads: an execution may have at most 16",
       opts("too-many-threads", 5));
   EXPECT_EQ(r.exit_code(), 1);
-  EXPECT_EQ(r.thread_names.size(), sim::max_threads);
+  EXPECT_EQ(r.thread_names.size(), sim::max_threads_per_execution);
 }
 
 TEST(SimLimits, MaxThreadsIncludingTheBodyIsAllowed) {
   expect_clean(opts("max-threads", 50), [] {
     std::vector<sim::thread> threads;
     sim::atomic<std::uint32_t> ran{0};
-    for (std::uint32_t i = 1; i < sim::max_threads; ++i) {
+    for (std::uint32_t i = 1; i < sim::max_threads_per_execution; ++i) {
       threads.emplace_back([&] { ran.fetch_add(1, std::memory_order_relaxed); });
     }
     for (sim::thread& t : threads) t.join();
-    sim::check(ran.load() == sim::max_threads - 1, "every thread ran");
+    sim::check(ran.load() == sim::max_threads_per_execution - 1, "every thread ran");
   });
 }
 

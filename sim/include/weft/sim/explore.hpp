@@ -12,6 +12,13 @@
 // failure, explore re-runs that execution from its seed with recording on (checking that the
 // same failure comes back), writes the trace file before anything is printed, and replays the
 // trace file to check it reproduces the failure too. Nothing here prints.
+//
+// Thread-safety: each call of explore, replay_trace or replay_file runs on the calling OS
+// thread with a runtime of its own, so calls on different OS threads may run at once (with
+// bodies that share nothing outside the simulation). The body, the on_progress callback and
+// every simulated thread run on the calling thread only. A call from inside a simulated
+// thread is refused (a nested simulation cannot share the fibers). options and report are
+// plain values: read them from several threads at once, write them from one.
 #pragma once
 
 #include <weft/sim/point.hpp>

@@ -22,8 +22,8 @@ namespace weft::sim {
 // Vector clock over the thread slots of one execution. Entries stay below 2^31 (an execution
 // is bounded by steps_max), so lanes compare as signed 32-bit integers, four at a time.
 struct vclock {
-  static_assert(max_threads % 4 == 0);
-  alignas(16) std::array<std::uint32_t, max_threads> c{};
+  static_assert(max_threads_per_execution % 4 == 0);
+  alignas(16) std::array<std::uint32_t, max_threads_per_execution> c{};
   // Joins the first n entries (rounded up to 4): entries of threads not yet spawned are zero.
   void join(const vclock& other, std::uint32_t n) noexcept {
     using lanes = std::int32_t __attribute__((vector_size(16)));
@@ -147,7 +147,7 @@ class happens_before {
   std::uint32_t lanes() const noexcept { return lanes_; }
 
  private:
-  std::array<thread_clocks, max_threads> threads_{};
+  std::array<thread_clocks, max_threads_per_execution> threads_{};
   std::uint32_t lanes_ = 0;
 };
 

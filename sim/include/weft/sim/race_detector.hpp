@@ -30,7 +30,8 @@ struct var_header {
   std::uint32_t read_thread = no_thread;  // last reader, for the report
   std::uint32_t read_mask = 0;            // threads with a read since the last write
   weft::source_location read_where{};
-  std::array<std::uint32_t, max_threads> read_clock{};  // valid where read_mask has a bit
+  // Valid where read_mask has a bit.
+  std::array<std::uint32_t, max_threads_per_execution> read_clock{};
 };
 
 namespace fasttrack {

@@ -6,6 +6,10 @@
 // "nondeterminism at step N: expected ..., got ...", which is how weft tells a changed or
 // nondeterministic test (pointer hashes, real time, real threads inside a sim test) apart
 // from a reproduced bug.
+//
+// Thread-safety: as every strategy (strategy.hpp), a replay_strategy is used by one runtime
+// at a time on one OS thread; it owns a copy of the steps it follows, so the trace it was
+// built from may be read or dropped meanwhile.
 #pragma once
 
 #include <weft/sim/strategy.hpp>

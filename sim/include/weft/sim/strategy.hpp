@@ -10,6 +10,11 @@
 // Probabilistic Guarantees of Finding Bugs", ASPLOS'10) and replay (follows a recorded trace and
 // reports the first step where the program does something else). New strategies (DFS/DPOR,
 // POS, URW) implement the same interface; the simulator core does not change.
+//
+// Thread-safety: a strategy object is used by one runtime at a time, on the OS thread that runs
+// it, and keeps per-execution state: give each concurrent run its own (make_strategy builds a
+// fresh one). make_strategy and execution_seed are pure functions, callable from any thread.
+// An rng is a plain value: one thread at a time.
 #pragma once
 
 #include <weft/sim/point.hpp>

@@ -24,7 +24,7 @@ namespace weft::sim::detail {
 
 class fibers {
  public:
-  static constexpr std::uint32_t host = max_threads;
+  static constexpr std::uint32_t host = max_threads_per_execution;
   using entry_fn = void (*)(boost::context::detail::transfer_t);
 
   explicit fibers(std::size_t stack_size);
@@ -59,10 +59,10 @@ class fibers {
 
   std::size_t stack_size_;
   std::uint32_t from_ = host;  // the fiber that made the last jump
-  std::array<boost::context::detail::fcontext_t, max_threads + 1> contexts_{};
-  std::array<eh_state, max_threads + 1> eh_{};
+  std::array<boost::context::detail::fcontext_t, max_threads_per_execution + 1> contexts_{};
+  std::array<eh_state, max_threads_per_execution + 1> eh_{};
   void* eh_globals_ = nullptr;  // this OS thread's exception-handling globals
-  std::array<fiber_stack, max_threads + 1> stacks_{};  // index host: the OS thread's stack
+  std::array<fiber_stack, max_threads_per_execution + 1> stacks_{};  // host: the OS thread's
 };
 
 }  // namespace weft::sim::detail

@@ -71,8 +71,8 @@ class scheduler {
   // The runnable set.
   void clear() noexcept { n_ = 0; }
   void add(std::uint32_t t) noexcept {
-    WEFT_ASSERT(invariant, n_ < max_threads, "the runnable set has room for every thread");
-    WEFT_ASSERT(invariant, t < max_threads, "only simulated threads become runnable");
+    WEFT_ASSERT(invariant, n_ < max_threads_per_execution, "the runnable set has room");
+    WEFT_ASSERT(invariant, t < max_threads_per_execution, "only simulated threads become runnable");
     runnable_[n_++] = static_cast<std::uint8_t>(t);
   }
   void remove(std::uint32_t t) noexcept {
@@ -99,7 +99,7 @@ class scheduler {
     return decision_context{runnable(), current, step, kind, object};
   }
 
-  std::array<std::uint8_t, max_threads> runnable_{};
+  std::array<std::uint8_t, max_threads_per_execution> runnable_{};
   std::uint32_t n_ = 0;
   bool strategy_sees_every_step_ = false;
   strategy* strategy_ = nullptr;

@@ -43,7 +43,7 @@ class thread_table {
   thread_slot& operator[](std::uint32_t t) noexcept { return slots_[t]; }
   const thread_slot& operator[](std::uint32_t t) const noexcept { return slots_[t]; }
   std::uint32_t count() const noexcept { return count_; }
-  bool full() const noexcept { return count_ >= max_threads; }
+  bool full() const noexcept { return count_ >= max_threads_per_execution; }
 
   // A new execution: the slots of the last one are free again, thread 0 is runnable.
   void reset() noexcept {
@@ -109,7 +109,7 @@ class thread_table {
   }
 
  private:
-  std::array<thread_slot, max_threads> slots_;
+  std::array<thread_slot, max_threads_per_execution> slots_;
   std::uint32_t count_ = 0;
   std::uint64_t wait_seq_ = 0;
 };
