@@ -69,26 +69,29 @@ class scheduler {
   }
 
   // The runnable set.
-  void clear() noexcept { n_ = 0; }
+  void clear() noexcept {
+    n_ = 0;
+    members_ = 0;
+  }
   void add(std::uint32_t t) noexcept {
     WEFT_ASSERT(invariant, n_ < max_threads_per_execution, "the runnable set has room");
     WEFT_ASSERT(invariant, t < max_threads_per_execution, "only simulated threads become runnable");
+    WEFT_ASSERT(invariant, !contains(t), "a thread is in the runnable set at most once");
     runnable_[n_++] = static_cast<std::uint8_t>(t);
+    members_ |= 1u << t;
   }
   void remove(std::uint32_t t) noexcept {
     for (std::uint32_t i = 0; i < n_; ++i) {
       if (runnable_[i] == t) {
         for (std::uint32_t j = i + 1; j < n_; ++j) runnable_[j - 1] = runnable_[j];
         --n_;
+        members_ &= ~(1u << t);
         return;
       }
     }
   }
   bool contains(std::uint32_t t) const noexcept {
-    for (std::uint32_t i = 0; i < n_; ++i) {
-      if (runnable_[i] == t) return true;
-    }
-    return false;
+    return t < max_threads_per_execution && (members_ & (1u << t)) != 0;
   }
   std::uint32_t size() const noexcept { return n_; }
   std::span<const std::uint8_t> runnable() const noexcept { return {runnable_.data(), n_}; }
@@ -101,6 +104,8 @@ class scheduler {
 
   std::array<std::uint8_t, max_threads_per_execution> runnable_{};
   std::uint32_t n_ = 0;
+  std::uint32_t members_ = 0;  // bit t: t is in runnable_, for contains() in O(1)
+  static_assert(max_threads_per_execution <= 32);
   bool strategy_sees_every_step_ = false;
   strategy* strategy_ = nullptr;
   rng* uniform_ = nullptr;  // the strategy's generator when it picks uniformly (strategy.hpp)
