@@ -10,7 +10,8 @@
 //   detail/virtual_time.hpp   the simulated clock
 //   detail/failure_state.hpp  the execution's failure and its abort
 //   detail/batch.hpp          the executions of a run one call goes through, and their seeds
-// and the text of its reports is in src/reports.cpp.
+//   detail/invariant.hpp      the checks of the runtime's own state (WEFT_ASSERT policy)
+// The switch itself is inline in src/fiber_switch.hpp; the text of reports is src/reports.cpp.
 //
 // At every scheduling point the runtime asks the scheduler whether the current thread simply
 // continues (inline, the common case) and otherwise lets the strategy choose who runs next,
