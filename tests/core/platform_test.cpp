@@ -606,7 +606,7 @@ TEST(SimCheck, ThePortableCheckFailsTheExecutionWithItsMessage) {
   EXPECT_EQ(r.failed.line, static_cast<std::uint32_t>(line));
 }
 
-// ----- weft::format_message -----------------------------------------------------------------------
+// ----- weft::format_message ---------------------------------------------------------------------
 
 TEST(FormatMessage, SubstitutesEachPlaceholderInOrder) {
   EXPECT_EQ(weft::format_message("got {}, expected {}", 3, 2), "got 3, expected 2");

@@ -16,8 +16,9 @@
 //                         native_platform keeps Relacy's own model).
 //   atomic_flag           over atomic<bool>: test_and_set an exchange, clear a store, test a
 //                         load, wait/notify as atomic's. Starts clear.
-//   var<T>                any T, constructible from a T implicitly. Accesses are race-checked through an rl::var shadow (which holds
-//                         the value itself for arithmetic and pointer T, a write count otherwise).
+//   var<T>                any T, constructible from a T implicitly. Accesses are race-checked
+//                         through an rl::var shadow (which holds the value itself for
+//                         arithmetic and pointer T, a write count otherwise).
 //   mutex                 rl::mutex (try_lock may fail spuriously, as std allows).
 //   condition_variable    Relacy's condition variable, for std::unique_lock<platform::mutex>;
 //                         the random scheduler injects spurious wake-ups and makes timed waits

@@ -68,7 +68,8 @@ inline std::string format_erased(std::string_view text, const format_writer* wri
 template <class... Args>
 std::string format_message(std::string_view text, const Args&... args) {
   static_assert((detail::ostreamable<Args> && ...),
-                "weft::format_message: every argument needs an operator<<(std::ostream&, const T&)");
+                "weft::format_message: every argument needs "
+                "operator<<(std::ostream&, const T&)");
   if constexpr (sizeof...(Args) == 0) {
     return detail::format_erased(text, nullptr, nullptr, 0);
   } else {

@@ -77,7 +77,8 @@ struct write_probe {
 template <class P>
 concept platform = requires(typename P::template atomic<int>& a,
                             typename P::template atomic<int*>& ap, typename P::atomic_flag& f,
-                            typename P::template var<int>& v, const typename P::template var<int>& cval,
+                            typename P::template var<int>& v,
+                            const typename P::template var<int>& cval,
                             typename P::mutex& m, typename P::condition_variable& cv,
                             std::unique_lock<typename P::mutex>& lk, typename P::thread& t,
                             typename P::parker& pk, typename P::clock::duration d,
