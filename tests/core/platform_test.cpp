@@ -23,6 +23,7 @@
 #include <functional>
 #include <mutex>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -530,6 +531,13 @@ TEST(SimAtomicWait, ANotifyWithoutAChangeLeavesTheWaiterBlocked) {
   });
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.failed.kind, weft::sim::failure_kind::deadlock) << r.text();
+}
+
+TEST(SimAtomicWait, OutsideASimulationAWaitThatWouldBlockThrows) {
+  weft::sim::atomic<int> v{0};
+  EXPECT_THROW(v.wait(0), std::logic_error);
+  v.wait(1);  // the value differs: returns at once
+  v.notify_all();
 }
 
 TEST(SimAtomicFlag, ARelaxedClearLetsTheNextHolderRace) {
