@@ -2,8 +2,8 @@
 
 #include <pthread.h>
 
+#include <cstddef>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
 #include <random>
 
@@ -55,9 +55,8 @@ std::uint64_t os::random(std::uint64_t bound) noexcept {
 
 void os::thread::set_name(std::thread& t, const char* name) noexcept {
   if (name == nullptr || name[0] == '\0') return;
-  char truncated[16];  // Linux: at most 15 characters and the terminating zero
-  std::strncpy(truncated, name, sizeof truncated - 1);
-  truncated[sizeof truncated - 1] = '\0';
+  char truncated[16] = {};  // Linux: at most 15 characters and the terminating zero
+  for (std::size_t i = 0; i + 1 < sizeof truncated && name[i] != '\0'; ++i) truncated[i] = name[i];
   // A failure (the thread already gone) leaves the name unset, which is harmless.
   static_cast<void>(pthread_setname_np(t.native_handle(), truncated));
 }
