@@ -1,5 +1,8 @@
 #include <weft/core/os_platform.hpp>
 
+#include <pthread.h>
+
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -48,6 +51,14 @@ std::uint64_t os::random(std::uint64_t bound) noexcept {
   // Lemire's multiply-shift range reduction: no division on the hot path.
   return static_cast<std::uint64_t>(
       (static_cast<uint128>(rng.next()) * bound) >> 64);
+}
+
+void os::thread::set_name(std::thread& t, const char* name) noexcept {
+  if (name == nullptr || name[0] == '\0') return;
+  char truncated[16] = {};  // Linux: at most 15 characters and the terminating zero
+  for (std::size_t i = 0; i + 1 < sizeof truncated && name[i] != '\0'; ++i) truncated[i] = name[i];
+  // A failure (the thread already gone) leaves the name unset, which is harmless.
+  static_cast<void>(pthread_setname_np(t.native_handle(), truncated));
 }
 
 void os::assert_failed(const char* expr, const char* message,

@@ -6,6 +6,7 @@
 
 // docs/simulator.md: Headers and libraries
 #include <weft/core/assert.hpp>
+#include <weft/core/check.hpp>
 #include <weft/core/default_platform.hpp>
 #include <weft/sim/gtest.hpp>
 #include <weft/sim/platform.hpp>
@@ -58,6 +59,46 @@ TEST(OneShot, HandsOverOnRealThreads) { hand_over_one_value<weft::os>(); }
 
 TEST(OneShot, HandsOverInTheSimulator) {
   weft::sim::testing::check([] { hand_over_one_value<weft::sim::platform>(); });
+}
+
+// docs/simulator.md: Portable test bodies
+template <class P>
+void transfer_between_accounts() {
+  typename P::mutex m;
+  typename P::template var<int> balance[3]{100, 100, 100};
+  const auto transfer = [&](int from, int to, int amount) {
+    std::scoped_lock lock(m);
+    balance[from].store(balance[from].load() - amount);
+    balance[to].store(balance[to].load() + amount);
+  };
+  typename P::thread alice("alice", [&] { transfer(0, 1, 30); });
+  typename P::thread bob("bob", [&] { transfer(1, 2, 50); });
+  alice.join();
+  bob.join();
+  const int total = balance[0].load() + balance[1].load() + balance[2].load();
+  weft::check<P>(total == 300, "total {}, expected 300", total);
+}
+
+TEST(Bank, KeepsTheTotalOnRealThreads) { transfer_between_accounts<weft::os>(); }
+
+TEST(Bank, KeepsTheTotalInTheSimulator) {
+  weft::sim::testing::check([] { transfer_between_accounts<weft::sim::platform>(); });
+}
+
+// docs/simulator.md: Portable test bodies (a forgotten notify)
+void forgotten_notify() {
+  weft::sim::atomic<int> ready{0};
+  weft::sim::thread waiter("waiter", [&] { ready.wait(0, std::memory_order_acquire); });
+  ready.store(1, std::memory_order_release);  // the bug: no ready.notify_one() follows
+  waiter.join();
+}
+
+TEST(AtomicWait, AForgottenNotifyIsADeadlock) {
+  weft::sim::options opts;
+  opts.seed = 1;
+  opts.trace_dir = ::testing::TempDir() + "weft-docs";
+  weft::sim::testing::expect_failure(forgotten_notify, weft::sim::failure_kind::deadlock,
+                                     "\"waiter\" parked on", opts);
 }
 
 // docs/simulator.md: Without GoogleTest: explore()

@@ -10,6 +10,7 @@
 #include "relacy_runner.hpp"
 
 #include <weft/core/assert.hpp>
+#include <weft/core/check.hpp>
 #include <weft/core/platform.hpp>
 
 #include <chrono>
@@ -375,6 +376,109 @@ struct too_many_threads {
   }
 };
 
+// ----- atomic wait / notify, atomic_flag, pointer and bitwise operators ------------------------
+
+// The waiter blocks on the flag until the writer changes it and notifies; acquire on the wait
+// pairs with the release store. Broken twin: the notify is forgotten, so a waiter that blocked
+// before the store is never woken (a deadlock Relacy reports).
+template <bool Notify>
+struct wait_notify_handoff {
+  static constexpr int thread_count = 2;
+  P::atomic<int> flag{0};
+  P::var<int> data{0};
+
+  void thread(unsigned index) {
+    if (index == 0) {
+      data.store(7);
+      flag.store(1, std::memory_order_release);
+      if constexpr (Notify) flag.notify_all();
+    } else {
+      flag.wait(0, std::memory_order_acquire);
+      weft::check<P>(data.load() == 7, "after wait: data {}, expected 7", data.load());
+    }
+  }
+};
+
+// A spin lock on P::atomic_flag that sleeps in wait() while the flag is held. Broken twin: a
+// relaxed clear publishes nothing to the next holder (a data race on the counter).
+template <std::memory_order ClearOrder>
+struct flag_spin_lock {
+  static constexpr int thread_count = 2;
+  P::atomic_flag locked;
+  P::var<int> counter{0};
+
+  void thread(unsigned /*index*/) {
+    while (locked.test_and_set(std::memory_order_acquire)) {
+      locked.wait(true, std::memory_order_relaxed);
+    }
+    require(locked.test(std::memory_order_relaxed), "the holder sees the flag set");
+    counter.store(counter.load() + 1);
+    locked.clear(ClearOrder);
+    locked.notify_one();
+  }
+  void after() { require(counter.load() == 2, "both increments counted"); }
+};
+
+// The compound assignments on pointers and integers, one thread each claiming cells.
+struct compound_assignments {
+  static constexpr int thread_count = 2;
+  int cells[8] = {};
+  P::atomic<int*> next{nullptr};
+  P::atomic<unsigned> bits{0};
+
+  void before() { next.store(&cells[0], std::memory_order_relaxed); }
+  void thread(unsigned index) {
+    int* const mine = next.fetch_add(2);
+    require(mine == &cells[0] || mine == &cells[2], "pointer fetch_add by two elements");
+    bits |= 1U << index;
+    bits ^= 1U << (4 + index);
+  }
+  void after() {
+    require(next.load() == &cells[4], "two claims of two cells");
+    require(next.fetch_sub(1) == &cells[4] && next.load() == &cells[3], "pointer fetch_sub");
+    require(++next == &cells[4] && next++ == &cells[4], "pointer ++");
+    require(--next == &cells[4] && next-- == &cells[4], "pointer --");
+    require((next += 3) == &cells[6] && (next -= 6) == &cells[0], "pointer += and -=");
+    require(bits.load() == 0x33U, "|= and ^= from two threads");
+    require((bits &= 0x30U) == 0x30U, "&= returns the new value");
+  }
+};
+
+// A portable test body: accounts as var<int>s built from plain values, named platform threads
+// and weft::check<P> with a formatted message. Broken twin: the transfer is not locked, so the
+// two read-modify-writes of one balance race.
+template <bool Locked>
+struct portable_bank {
+  static constexpr int thread_count = 1;
+  static constexpr int dynamic_thread_count = 2;
+  P::mutex m;
+  P::var<int> balance[3]{100, 100, 100};
+
+  void transfer(int from, int to, int amount) {
+    std::unique_lock lock(m, std::defer_lock);
+    if constexpr (Locked) lock.lock();
+    balance[from].store(balance[from].load() - amount);
+    balance[to].store(balance[to].load() + amount);
+  }
+  void thread(unsigned /*index*/) {
+    P::thread a("alice-to-bob", [&] { transfer(0, 1, 30); });
+    P::thread b("bob-to-carol", [&] { transfer(1, 2, 50); });
+    a.join();
+    b.join();
+    const int total = balance[0].load() + balance[1].load() + balance[2].load();
+    weft::check<P>(total == 300, "total {}, expected 300", total);
+  }
+};
+
+// Broken: a failed weft::check<P> is a Relacy user assertion.
+struct portable_check_is_reported {
+  static constexpr int thread_count = 1;
+  void thread(unsigned /*index*/) {
+    const int got = 3;
+    weft::check<P>(got == 2, "got {}, expected {}", got, 2);
+  }
+};
+
 // ----- the harness -------------------------------------------------------------------------------
 
 weft::relacy::checklist checks(58);
@@ -452,6 +556,22 @@ int main() {
                                              rl::test_result_data_race);
   checks.expect_failure<too_many_threads>("spawning beyond dynamic_thread_count", random,
                                    rl::test_result_user_assert_failed);
+
+  checks.expect_pass<wait_notify_handoff<true>>("atomic wait/notify hand-off", random);
+  checks.expect_pass<wait_notify_handoff<true>>("atomic wait/notify hand-off", bounded);
+  checks.expect_failure<wait_notify_handoff<false>>("atomic wait, notify forgotten", random,
+                                                    rl::test_result_deadlock);
+  checks.expect_pass<flag_spin_lock<release>>("atomic_flag spin lock with wait/notify", random);
+  checks.expect_pass<flag_spin_lock<release>>("atomic_flag spin lock with wait/notify", bounded);
+  checks.expect_failure<flag_spin_lock<relaxed>>("atomic_flag spin lock, relaxed clear", random,
+                                                 rl::test_result_data_race);
+  checks.expect_pass<compound_assignments>("pointer and bitwise compound assignments", random);
+  checks.expect_pass<portable_bank<true>>("portable body: var array, named threads", random);
+  checks.expect_pass<portable_bank<true>>("portable body: var array, named threads", bounded);
+  checks.expect_failure<portable_bank<false>>("portable body, transfer unlocked", random,
+                                              rl::test_result_data_race);
+  checks.expect_failure<portable_check_is_reported>("weft::check<P> -> Relacy user assertion",
+                                                    random, rl::test_result_user_assert_failed);
 
   return checks.finish();
 }

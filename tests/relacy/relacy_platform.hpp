@@ -14,8 +14,11 @@
 //                         seq_cst operations carry seq_cst fences, because Relacy does not order
 //                         seq_cst operations against fences (see seq_cst_model below;
 //                         native_platform keeps Relacy's own model).
-//   var<T>                any T. Accesses are race-checked through an rl::var shadow (which holds
-//                         the value itself for arithmetic and pointer T, a write count otherwise).
+//   atomic_flag           over atomic<bool>: test_and_set an exchange, clear a store, test a
+//                         load, wait/notify as atomic's. Starts clear.
+//   var<T>                any T, constructible from a T implicitly. Accesses are race-checked
+//                         through an rl::var shadow (which holds the value itself for
+//                         arithmetic and pointer T, a write count otherwise).
 //   mutex                 rl::mutex (try_lock may fail spuriously, as std allows).
 //   condition_variable    Relacy's condition variable, for std::unique_lock<platform::mutex>;
 //                         the random scheduler injects spurious wake-ups and makes timed waits
@@ -591,6 +594,38 @@ class atomic {
   rl::atomic<stored> a_;
 };
 
+// ----- atomic_flag ------------------------------------------------------------------------------
+
+// std::atomic_flag over this platform's atomic<bool>, so Relacy checks its memory orders.
+template <seq_cst_model Model = seq_cst_model::fenced>
+class atomic_flag {
+ public:
+  atomic_flag(const loc& where = loc::current()) : flag_(false, where) {}  // NOLINT: starts clear
+  atomic_flag(const atomic_flag&) = delete;
+  atomic_flag& operator=(const atomic_flag&) = delete;
+
+  bool test_and_set(std::memory_order mo = std::memory_order_seq_cst,
+                    const loc& where = loc::current()) {
+    return flag_.exchange(true, mo, where);
+  }
+  void clear(std::memory_order mo = std::memory_order_seq_cst, const loc& where = loc::current()) {
+    flag_.store(false, mo, where);
+  }
+  bool test(std::memory_order mo = std::memory_order_seq_cst,
+            const loc& where = loc::current()) const {
+    return flag_.load(mo, where);
+  }
+  void wait(bool old, std::memory_order mo = std::memory_order_seq_cst,
+            const loc& where = loc::current()) const {
+    flag_.wait(old, mo, where);
+  }
+  void notify_one(const loc& where = loc::current()) { flag_.notify_one(where); }
+  void notify_all(const loc& where = loc::current()) { flag_.notify_all(where); }
+
+ private:
+  atomic<bool, Model> flag_;
+};
+
 // ----- var<T> -----------------------------------------------------------------------------------
 
 // Plain shared data. Two accesses from different threads, at least one a write, that are not
@@ -609,7 +644,7 @@ class var {
       : value_{}, shadow_(initial_shadow()) {
     (void)where;
   }
-  explicit var(T value) : value_(std::move(value)), shadow_(initial_shadow()) {}
+  var(T value) : value_(std::move(value)), shadow_(initial_shadow()) {}  // NOLINT: implicit
   var(const var&) = delete;
   var& operator=(const var&) = delete;
 
@@ -904,6 +939,7 @@ struct basic_platform {
   using atomic = relacy::atomic<T, Model>;
   template <class T>
   using var = relacy::var<T>;
+  using atomic_flag = relacy::atomic_flag<Model>;
   using mutex = relacy::mutex;
   using condition_variable = relacy::condition_variable;
   using thread = relacy::thread;

@@ -21,6 +21,7 @@
 #include <weft/core/assert.hpp>
 #include <weft/core/default_platform.hpp>
 #include <weft/core/mailbox.hpp>
+#include <weft/core/platform.hpp>
 
 #include <algorithm>
 #include <iterator>
@@ -46,6 +47,7 @@ struct actor_options {
 enum class stop_mode : std::uint8_t { drain, hand_back };
 
 template <class T, class P = default_platform>
+  requires platform<P>
 class actor {
  public:
   using handler_type = std::function<void(T&)>;

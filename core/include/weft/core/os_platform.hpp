@@ -6,6 +6,10 @@
 // only places in core/ allowed to name std::atomic, std::mutex, std::thread, thread_local or
 // std::this_thread directly (tests/core/core_purity_check.cmake enforces it).
 //
+// os::thread is std::thread's behaviour plus a name: `thread t("producer", f)` sets the OS
+// thread's name (pthread_setname_np; Linux keeps 15 characters, so a longer name is truncated),
+// which debuggers, top -H and perf show.
+//
 // Thread-safety: as the std types they wrap.
 #pragma once
 
@@ -13,11 +17,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <concepts>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <weft/core/source_location.hpp>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 namespace weft {
@@ -32,7 +38,7 @@ struct os {
   class var {
    public:
     var() = default;
-    explicit var(T value) : value_(std::move(value)) {}
+    var(T value) : value_(std::move(value)) {}  // NOLINT: implicit, `var<int> v[2]{1, 2}`
     var(const var&) = delete;
     var& operator=(const var&) = delete;
 
@@ -53,7 +59,38 @@ struct os {
 
   using mutex = std::mutex;
   using condition_variable = std::condition_variable;
-  using thread = std::thread;
+  using atomic_flag = std::atomic_flag;
+
+  // os::thread — a std::thread that may carry a name (see the banner).
+  class thread {
+   public:
+    thread() noexcept = default;
+    template <class F>
+      requires std::invocable<std::decay_t<F>&>
+    explicit thread(F&& f) : thread_(std::forward<F>(f)) {}
+    template <class F>
+      requires std::invocable<std::decay_t<F>&>
+    thread(const char* name, F&& f) : thread_(std::forward<F>(f)) {
+      set_name(thread_, name);
+    }
+    thread(thread&&) noexcept = default;
+    thread& operator=(thread&&) noexcept = default;
+    thread(const thread&) = delete;
+    thread& operator=(const thread&) = delete;
+    ~thread() = default;
+
+    bool joinable() const noexcept { return thread_.joinable(); }
+    void join() { thread_.join(); }
+    void detach() { thread_.detach(); }
+    std::thread::id get_id() const noexcept { return thread_.get_id(); }
+    std::thread::native_handle_type native_handle() { return thread_.native_handle(); }
+
+   private:
+    // Names the OS thread (truncated to 15 characters); a null or empty name leaves it as is.
+    static void set_name(std::thread& t, const char* name) noexcept;
+    std::thread thread_;
+  };
+
   using clock = std::chrono::steady_clock;
 
   // os::parker — one-token binary semaphore owned by the thread that parks on it.

@@ -22,12 +22,15 @@
 // act as plain values and mutexes do nothing, so setup and teardown code may touch them.
 #pragma once
 
+#include <weft/core/check.hpp>
+#include <weft/core/format.hpp>
 #include <weft/core/platform.hpp>
 #include <weft/sim/runtime.hpp>
 
 #include <chrono>
 #include <concepts>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <weft/core/source_location.hpp>
@@ -53,8 +56,25 @@ inline std::memory_order failure_order_for(std::memory_order mo) noexcept {
 // Fails the current execution with an assertion failure when `condition` is false.
 void check(bool condition, std::string_view message, const loc& where = loc::current());
 
+// The same with a formatted message, so a failure says what it saw:
+//   weft::sim::check(got == 2, "got {}, expected {}", got, 2);
+// "{}" stands for the next argument, written with its operator<< (weft/core/format.hpp; no
+// library beyond std). The message is only formatted when the check fails.
+template <class A, class... Args>
+  requires(!std::same_as<std::remove_cvref_t<A>, loc>)
+void check(bool condition, weft::check_message message, const A& first, const Args&... rest) {
+  if (condition) [[likely]] return;
+  check(false, weft::format_message(message.text, first, rest...), message.where);
+}
+
 // sim::atomic<T> — std::atomic<T> with a scheduling point before each operation and
 // happens-before tracking per memory order. T must be trivially copyable.
+//
+// wait(old) is a load (a scheduling point); while the value equals `old` the thread blocks until
+// a notify_one/notify_all on this atomic, then loads again. A waiter that nobody notifies stays
+// blocked, so a forgotten notify is a deadlock the simulator reports ("parked on o<id>" at the
+// wait). notify_* are not scheduling points (as condition_variable's): the waiter's load and its
+// blocking are one step, so a store that comes before the notify is never missed.
 template <class T>
 class atomic {
   static_assert(std::is_trivially_copyable_v<T>, "weft::sim::atomic<T> needs a trivially copyable T");
@@ -117,11 +137,26 @@ class atomic {
     return cas(expected, desired, mo, detail::failure_order_for(mo), true, where);
   }
 
+  using value_type = T;
+  using difference_type = std::conditional_t<std::is_pointer_v<T>, std::ptrdiff_t, T>;
+
   T fetch_add(T arg, std::memory_order mo = std::memory_order_seq_cst,
               const loc& where = loc::current())
     requires std::integral<T>
   {
     return rmw([arg](T v) { return static_cast<T>(v + arg); }, mo, where);
+  }
+  T fetch_add(std::ptrdiff_t arg, std::memory_order mo = std::memory_order_seq_cst,
+              const loc& where = loc::current())
+    requires std::is_pointer_v<T>
+  {
+    return rmw([arg](T v) { return v + arg; }, mo, where);
+  }
+  T fetch_sub(std::ptrdiff_t arg, std::memory_order mo = std::memory_order_seq_cst,
+              const loc& where = loc::current())
+    requires std::is_pointer_v<T>
+  {
+    return rmw([arg](T v) { return v - arg; }, mo, where);
   }
   T fetch_sub(T arg, std::memory_order mo = std::memory_order_seq_cst,
               const loc& where = loc::current())
@@ -159,6 +194,38 @@ class atomic {
   T operator--(int) requires std::integral<T> { return fetch_sub(1); }
   T operator+=(T arg) requires std::integral<T> { return static_cast<T>(fetch_add(arg) + arg); }
   T operator-=(T arg) requires std::integral<T> { return static_cast<T>(fetch_sub(arg) - arg); }
+  T operator&=(T arg) requires std::integral<T> { return static_cast<T>(fetch_and(arg) & arg); }
+  T operator|=(T arg) requires std::integral<T> { return static_cast<T>(fetch_or(arg) | arg); }
+  T operator^=(T arg) requires std::integral<T> { return static_cast<T>(fetch_xor(arg) ^ arg); }
+  T operator++() requires std::is_pointer_v<T> { return fetch_add(1) + 1; }
+  T operator++(int) requires std::is_pointer_v<T> { return fetch_add(1); }
+  T operator--() requires std::is_pointer_v<T> { return fetch_sub(1) - 1; }
+  T operator--(int) requires std::is_pointer_v<T> { return fetch_sub(1); }
+  T operator+=(std::ptrdiff_t arg) requires std::is_pointer_v<T> { return fetch_add(arg) + arg; }
+  T operator-=(std::ptrdiff_t arg) requires std::is_pointer_v<T> { return fetch_sub(arg) - arg; }
+
+  // C++20 waiting (see the class comment). Outside a simulation a wait on an unchanged value
+  // would never return, so it throws std::logic_error.
+  void wait(T old, std::memory_order mo = std::memory_order_seq_cst,
+            const loc& where = loc::current()) const {
+    runtime* r = runtime::active();
+    if (r == nullptr) {
+      if (bytes_equal(value_, old)) detail::outside_simulation("weft::sim::atomic::wait");
+      return;
+    }
+    if (mo == std::memory_order_release || mo == std::memory_order_acq_rel) {
+      detail::bad_order(*r, "wait", mo, where);
+    }
+    const std::uint32_t id = r->object_id(header_);
+    for (;;) {
+      r->point(point_kind::atomic_load, id, order_code(mo), where);
+      r->atomic_load_hb(header_, mo);
+      if (!bytes_equal(value_, old) || r->aborting()) return;
+      r->block(runtime::wait_reason::park, id, where);
+    }
+  }
+  void notify_one(const loc& where = loc::current()) { notify(false, where); }
+  void notify_all(const loc& where = loc::current()) { notify(true, where); }
 
  private:
   template <class F>
@@ -202,9 +269,50 @@ class atomic {
   static bool bytes_equal(const T& a, const T& b) noexcept {
     return __builtin_memcmp(&a, &b, sizeof(T)) == 0;
   }
+  void notify(bool all, const loc& where) {
+    static_cast<void>(where);
+    runtime* r = runtime::active();
+    if (r == nullptr || r->aborting()) return;
+    const std::uint32_t id = r->object_id(header_);
+    if (all) {
+      static_cast<void>(r->wake_all(runtime::wait_reason::park, id));
+    } else {
+      static_cast<void>(r->wake_one(runtime::wait_reason::park, id));
+    }
+  }
 
   T value_;
   mutable object_header header_;
+};
+
+// sim::atomic_flag — std::atomic_flag over sim::atomic<bool>: test_and_set is an exchange,
+// clear a store, test a load, and wait/notify behave as sim::atomic's. Starts clear.
+class atomic_flag {
+ public:
+  atomic_flag() noexcept = default;
+  atomic_flag(const atomic_flag&) = delete;
+  atomic_flag& operator=(const atomic_flag&) = delete;
+
+  bool test_and_set(std::memory_order mo = std::memory_order_seq_cst,
+                    const loc& where = loc::current()) {
+    return flag_.exchange(true, mo, where);
+  }
+  void clear(std::memory_order mo = std::memory_order_seq_cst, const loc& where = loc::current()) {
+    flag_.store(false, mo, where);
+  }
+  bool test(std::memory_order mo = std::memory_order_seq_cst,
+            const loc& where = loc::current()) const {
+    return flag_.load(mo, where);
+  }
+  void wait(bool old, std::memory_order mo = std::memory_order_seq_cst,
+            const loc& where = loc::current()) const {
+    flag_.wait(old, mo, where);
+  }
+  void notify_one(const loc& where = loc::current()) { flag_.notify_one(where); }
+  void notify_all(const loc& where = loc::current()) { flag_.notify_all(where); }
+
+ private:
+  atomic<bool> flag_{false};
 };
 
 // sim::var<T> — plain shared data checked for data races: two accesses from different threads,
@@ -214,7 +322,7 @@ template <class T>
 class var {
  public:
   var() : value_{} {}
-  explicit var(T value) : value_(std::move(value)) {}
+  var(T value) : value_(std::move(value)) {}  // NOLINT: implicit, `var<int> v[2]{1, 2}`
   var(const var&) = delete;
   var& operator=(const var&) = delete;
 
@@ -339,6 +447,15 @@ class condition_variable {
                             const loc& where = loc::current()) {
     return wait_until_ns(lock, deadline.time_since_epoch().count(), where);
   }
+  template <class Pred>
+  bool wait_until(std::unique_lock<mutex>& lock, clock::time_point deadline, Pred pred,
+                  const loc& where = loc::current()) {
+    const std::int64_t deadline_ns = deadline.time_since_epoch().count();
+    while (!pred()) {
+      if (wait_until_ns(lock, deadline_ns, where) == std::cv_status::timeout) return pred();
+    }
+    return true;
+  }
   template <class Rep, class Period>
   std::cv_status wait_for(std::unique_lock<mutex>& lock, std::chrono::duration<Rep, Period> d,
                           const loc& where = loc::current()) {
@@ -434,6 +551,7 @@ struct platform {
   using atomic = sim::atomic<T>;
   template <class T>
   using var = sim::var<T>;
+  using atomic_flag = sim::atomic_flag;
   using mutex = sim::mutex;
   using condition_variable = sim::condition_variable;
   using thread = sim::thread;
