@@ -37,6 +37,8 @@ std::string describe_wait(const thread_table& threads, std::uint32_t t) {
       return fmt::format("joins {} at {}", thread_label(s.wait_object, threads[s.wait_object].name),
                          at);
     case wait_reason::park: return fmt::format("parked on o{} at {}", s.wait_object, at);
+    case wait_reason::atomic_wait:
+      return fmt::format("waits on atomic o{} (atomic wait, no notify came) at {}", s.wait_object, at);
     case wait_reason::sleep: return fmt::format("sleeps at {}", at);
     case wait_reason::none: break;
   }

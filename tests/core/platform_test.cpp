@@ -484,7 +484,7 @@ TEST(SimAtomicWait, AForgottenNotifyIsAReportedDeadlock) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.failed.kind, weft::sim::failure_kind::deadlock) << r.text();
   EXPECT_NE(r.failed.message.find("consumer"), std::string::npos) << r.failed.message;
-  EXPECT_NE(r.failed.message.find("parked on"), std::string::npos) << r.failed.message;
+  EXPECT_NE(r.failed.message.find("waits on atomic"), std::string::npos) << r.failed.message;
   EXPECT_NE(r.failed.message.find("platform_test.cpp"), std::string::npos) << r.failed.message;
 }
 

@@ -98,7 +98,7 @@ TEST(AtomicWait, AForgottenNotifyIsADeadlock) {
   opts.seed = 1;
   opts.trace_dir = ::testing::TempDir() + "weft-docs";
   weft::sim::testing::expect_failure(forgotten_notify, weft::sim::failure_kind::deadlock,
-                                     "\"waiter\" parked on", opts);
+                                     "\"waiter\" waits on atomic", opts);
 }
 
 // docs/simulator.md: Without GoogleTest: explore()

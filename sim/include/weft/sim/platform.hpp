@@ -72,8 +72,8 @@ void check(bool condition, weft::check_message message, const A& first, const Ar
 //
 // wait(old) is a load (a scheduling point); while the value equals `old` the thread blocks until
 // a notify_one/notify_all on this atomic, then loads again. A waiter that nobody notifies stays
-// blocked, so a forgotten notify is a deadlock the simulator reports ("parked on o<id>" at the
-// wait). notify_* are not scheduling points (as condition_variable's): the waiter's load and its
+// blocked, so a forgotten notify is a deadlock the simulator reports ("waits on atomic o<id>"
+// at the wait). notify_* are not scheduling points (as condition_variable's): the waiter's load and its
 // blocking are one step, so a store that comes before the notify is never missed.
 template <class T>
 class atomic {
@@ -221,7 +221,7 @@ class atomic {
       r->point(point_kind::atomic_load, id, order_code(mo), where);
       r->atomic_load_hb(header_, mo);
       if (!bytes_equal(value_, old) || r->aborting()) return;
-      r->block(runtime::wait_reason::park, id, where);
+      r->block(runtime::wait_reason::atomic_wait, id, where);
     }
   }
   void notify_one(const loc& where = loc::current()) { notify(false, where); }
@@ -275,9 +275,9 @@ class atomic {
     if (r == nullptr || r->aborting()) return;
     const std::uint32_t id = r->object_id(header_);
     if (all) {
-      static_cast<void>(r->wake_all(runtime::wait_reason::park, id));
+      static_cast<void>(r->wake_all(runtime::wait_reason::atomic_wait, id));
     } else {
-      static_cast<void>(r->wake_one(runtime::wait_reason::park, id));
+      static_cast<void>(r->wake_one(runtime::wait_reason::atomic_wait, id));
     }
   }
 

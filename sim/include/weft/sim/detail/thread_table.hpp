@@ -21,7 +21,7 @@ namespace weft::sim::detail {
 inline constexpr std::uint32_t no_thread = 0xffffffffu;
 
 enum class thread_state : std::uint8_t { free, runnable, blocked, finished };
-enum class wait_reason : std::uint8_t { none, mutex, condition, join, park, sleep };
+enum class wait_reason : std::uint8_t { none, mutex, condition, join, park, atomic_wait, sleep };
 
 struct thread_slot {
   task body;
