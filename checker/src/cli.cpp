@@ -1,5 +1,7 @@
 #include <weft/checker/cli.hpp>
 
+#include "trace_commands.hpp"
+
 #include <weft/checker/catalogue.hpp>
 #include <weft/sim/explore.hpp>
 #include <weft/traces/swimlane.hpp>
@@ -252,6 +254,14 @@ int run_cli(int argc, char** argv) {
   show->add_option("file", show_file, "trace file")->required();
   show->add_option("--last", show_last, "show only the last N steps");
 
+  std::string minimize_file;
+  std::string minimize_out;
+  std::string minimize_time = "10s";
+  auto* minimize = app.add_subcommand("minimize", "shrink a failing trace (same failure, fewer preemptions and steps)");
+  minimize->add_option("file", minimize_file, "trace file")->required();
+  minimize->add_option("-o,--output", minimize_out, "where the minimal trace goes (default FILE.min.wtrace beside it)");
+  minimize->add_option("--time-limit", minimize_time, "stop searching after T (default 10s)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -271,6 +281,7 @@ int run_cli(int argc, char** argv) {
     if (*explore) return ea.scenarios.empty() ? explore_catalogue(ea) : explore_named(ea);
     if (*replay) return cmd_replay(replay_file);
     if (*show) return cmd_show(show_file, show_last);
+    if (*minimize) return cmd_minimize(minimize_file, minimize_out, parse_duration(minimize_time));
   } catch (const std::invalid_argument& e) {
     std::cerr << "weft: " << e.what() << "\n";
     return exit_usage;
