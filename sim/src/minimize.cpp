@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 
 namespace weft::sim {
@@ -33,7 +34,8 @@ struct light_step {
   std::uint64_t value;
 };
 
-guided_schedule schedule_from(const std::vector<light_step>& steps) {
+guided_schedule schedule_from(const std::vector<light_step>& steps,
+                              std::optional<std::uint32_t> then) {
   guided_schedule out;
   std::vector<std::uint64_t> counts;
   for (std::size_t i = 0; i < steps.size(); ++i) {
@@ -43,6 +45,9 @@ guided_schedule schedule_from(const std::vector<light_step>& steps) {
     if (s.value != 0) out.values.push_back(value_directive{s.thread, n, s.kind, s.value});
     if (i + 1 < steps.size() && steps[i + 1].thread != s.thread) {
       out.switches.push_back(switch_directive{s.thread, n, steps[i + 1].thread, !ends_run(s.kind)});
+    }
+    if (i + 1 == steps.size() && then && *then != s.thread) {
+      out.switches.push_back(switch_directive{s.thread, n, *then, !ends_run(s.kind)});
     }
   }
   return out;
@@ -73,8 +78,10 @@ std::vector<light_step> light(const traces::trace& t) {
   return out;
 }
 
-// Lexicographic: fewer preemptions first, then fewer steps, then fewer switches.
+// Never more preemptions or steps; then lexicographic: fewer preemptions first, then fewer
+// steps, then fewer switches.
 bool smaller(const schedule_counts& a, const schedule_counts& b) {
+  if (a.preemptions > b.preemptions || a.steps > b.steps) return false;
   if (a.preemptions != b.preemptions) return a.preemptions < b.preemptions;
   if (a.steps != b.steps) return a.steps < b.steps;
   return a.switches < b.switches;
@@ -130,7 +137,7 @@ class search {
     bool improved = false;
     std::size_t granularity = 2;
     for (;;) {
-      const guided_schedule current = schedule_of(best_.steps);
+      const guided_schedule current = schedule_of(best_.steps, best_.failed.thread);
       std::vector<std::size_t> preemptive;
       for (std::size_t i = 0; i < current.switches.size(); ++i) {
         if (current.switches[i].preemptive) preemptive.push_back(i);
@@ -170,7 +177,7 @@ class search {
     bool again = true;
     while (again && !exhausted()) {
       again = false;
-      const guided_schedule current = schedule_of(best_.steps);
+      const guided_schedule current = schedule_of(best_.steps, best_.failed.thread);
       if (!current.values.empty()) {
         guided_schedule candidate = current;
         candidate.values.clear();
@@ -230,11 +237,15 @@ std::string counts_text(const schedule_counts& c) {
 
 }  // namespace
 
-guided_schedule schedule_of(const std::vector<step_record>& steps) {
-  return schedule_from(light(steps));
+guided_schedule schedule_of(const std::vector<step_record>& steps,
+                            std::optional<std::uint32_t> then) {
+  return schedule_from(light(steps), then);
 }
 
-guided_schedule schedule_of(const traces::trace& t) { return schedule_from(light(t)); }
+guided_schedule schedule_of(const traces::trace& t) {
+  return schedule_from(light(t), t.failure ? std::optional<std::uint32_t>(t.failure->thread)
+                                           : std::nullopt);
+}
 
 schedule_counts count_schedule(const traces::trace& t) { return counts_from(light(t)); }
 

@@ -10,8 +10,8 @@
 // run with guided_strategy, which follows a switch when its target can run and otherwise lets
 // the current thread go on (or, when it cannot, the lowest-numbered runnable thread). The real
 // schedule of a candidate is recorded; it replaces the best one when it fails with the same
-// failure kind at the same file and line and is smaller: fewer preemptions first, then fewer
-// steps. Preemptions are removed by delta debugging (chunks, then single ones, until no single
+// failure kind at the same file and line and is smaller: neither more preemptions nor more
+// steps, and fewer preemptions, or as many and fewer steps (or switches). Preemptions are removed by delta debugging (chunks, then single ones, until no single
 // preemption can be removed); steps by dropping switches and values and by moving preemptions
 // earlier. Phases repeat until nothing improves, or a bound is reached.
 //
@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,9 +63,11 @@ struct guided_schedule {
   std::vector<value_directive> values;
 };
 
-// The switches and values of a recorded schedule (steps in execution order, as in a trace).
-guided_schedule schedule_of(const std::vector<step_record>& steps);
-// Throws std::invalid_argument for a step kind weft does not know.
+// The switches and values of a recorded schedule (steps in execution order, as in a trace);
+// `then` is the thread that runs after the last step (the failing one), when known.
+guided_schedule schedule_of(const std::vector<step_record>& steps,
+                            std::optional<std::uint32_t> then = std::nullopt);
+// With the trace's failing thread as `then`. Throws std::invalid_argument for a step kind weft does not know.
 guided_schedule schedule_of(const traces::trace& t);
 
 // Follows a guided_schedule, with no preemption where it says nothing (see the file comment).
