@@ -6,7 +6,13 @@
 #include <weft/sim/platform.hpp>
 #include <weft/traces/trace_io.hpp>
 
+#include <weft/sim/gtest.hpp>
+
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
 
 namespace {
 
@@ -98,6 +104,40 @@ TEST(Minimize, RefusesATraceWithoutFailure) {
   t.scenario = "x";
   t.threads.push_back({0, "main"});
   EXPECT_THROW(sim::minimize(t, [] {}), std::invalid_argument);
+}
+
+void check_the_needless_preemptions() {
+  weft::sim::testing::check([] {
+    sim::thread a("a", [] {
+      for (int i = 0; i < 6; ++i) sim::yield();
+    });
+    sim::thread b("b", [] {
+      for (int i = 0; i < 6; ++i) sim::yield();
+      sim::check(false, "b ran to its end");
+    });
+    a.join();
+    b.join();
+  });
+}
+
+// check() minimises a failure and reports both traces; the minimal one is on disk.
+TEST(Minimize, GoogleTestHelperReportsTheMinimalTrace) {
+  const std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) / "weft-gtest-minimize";
+  std::filesystem::remove_all(dir);
+  ::setenv("WEFT_TRACE_DIR", dir.c_str(), 1);
+  ::setenv("WEFT_SEED", "7", 1);
+  EXPECT_NONFATAL_FAILURE(check_the_needless_preemptions(), ".min.wtrace");
+  ::unsetenv("WEFT_TRACE_DIR");
+  ::unsetenv("WEFT_SEED");
+  std::size_t minimal = 0;
+  std::size_t all = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    ++all;
+    if (e.path().string().find(".min.wtrace") != std::string::npos) ++minimal;
+  }
+  EXPECT_EQ(all, 2u);
+  EXPECT_EQ(minimal, 1u);
 }
 
 }  // namespace
