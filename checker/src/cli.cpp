@@ -262,6 +262,12 @@ int run_cli(int argc, char** argv) {
   minimize->add_option("-o,--output", minimize_out, "where the minimal trace goes (default FILE.min.wtrace beside it)");
   minimize->add_option("--time-limit", minimize_time, "stop searching after T (default 10s)");
 
+  std::string export_file;
+  auto* export_cmd = app.add_subcommand("export", "convert a trace for other viewers");
+  export_cmd->add_option("--chrome-trace", export_file,
+                         "write FILE as Chrome trace-event JSON (Perfetto, chrome://tracing) to stdout")
+      ->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -281,6 +287,7 @@ int run_cli(int argc, char** argv) {
     if (*explore) return ea.scenarios.empty() ? explore_catalogue(ea) : explore_named(ea);
     if (*replay) return cmd_replay(replay_file);
     if (*show) return cmd_show(show_file, show_last);
+    if (*export_cmd) return cmd_export_chrome(export_file);
     if (*minimize) return cmd_minimize(minimize_file, minimize_out, parse_duration(minimize_time));
   } catch (const std::invalid_argument& e) {
     std::cerr << "weft: " << e.what() << "\n";

@@ -10,3 +10,11 @@ namespace weft::checker {
 int cmd_minimize(const std::string& file, const std::string& out, double time_limit_s);
 
 }  // namespace weft::checker
+
+namespace weft::checker {
+
+// weft export --chrome-trace FILE: the trace as Chrome trace-event JSON on stdout.
+// 0 written, 64 bad file or usage.
+int cmd_export_chrome(const std::string& file);
+
+}  // namespace weft::checker

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -96,6 +97,25 @@ TEST(MinimizeCli, BadInputIsAUsageErrorWithTheLineNumber) {
   const result t = weft("minimize --time-limit nonsense " + traces_in(traces).at(0).string());
   EXPECT_EQ(t.code, 64) << t.out;
   EXPECT_EQ(traces_in(traces).size(), 1u);
+}
+
+TEST(ExportCli, ChromeTraceGoesToStdoutAndBadFilesAreUsageErrors) {
+  const fs::path dir = fresh_dir("export");
+  ASSERT_EQ(weft("explore abba-deadlock --seed 1 --trace-dir " + dir.string()).code, 2);
+  const fs::path input = traces_in(dir).at(0);
+  const std::string cmd = std::string(WEFT_CLI) + " export --chrome-trace " + input.string() +
+                          " > " + (dir / "out.json").string();
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const std::string json = read(dir / "out.json");
+  EXPECT_EQ(json.rfind("{\"displayTimeUnit\"", 0), 0u) << json;
+  EXPECT_NE(json.find("\"traceEvents\": ["), std::string::npos);
+  EXPECT_NE(json.find("\"FAIL: deadlock\""), std::string::npos);
+  const fs::path garbage = dir / "garbage.wtrace";
+  std::ofstream(garbage, std::ios::binary) << "weft-trace 1\nnonsense\n";
+  const result g = weft("export --chrome-trace " + garbage.string());
+  EXPECT_EQ(g.code, 64) << g.out;
+  EXPECT_NE(g.out.find(garbage.string() + ":"), std::string::npos) << g.out;
+  EXPECT_EQ(weft("export").code, 64);
 }
 
 }  // namespace
