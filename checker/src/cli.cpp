@@ -253,6 +253,8 @@ int run_cli(int argc, char** argv) {
   auto* show = app.add_subcommand("show", "print a trace as per-thread swimlanes");
   show->add_option("file", show_file, "trace file")->required();
   show->add_option("--last", show_last, "show only the last N steps");
+  bool show_html = false;
+  show->add_flag("--html", show_html, "write one self-contained HTML page to stdout instead");
 
   std::string minimize_file;
   std::string minimize_out;
@@ -286,7 +288,7 @@ int run_cli(int argc, char** argv) {
     if (*list) return cmd_list();
     if (*explore) return ea.scenarios.empty() ? explore_catalogue(ea) : explore_named(ea);
     if (*replay) return cmd_replay(replay_file);
-    if (*show) return cmd_show(show_file, show_last);
+    if (*show) return show_html ? cmd_show_html(show_file) : cmd_show(show_file, show_last);
     if (*export_cmd) return cmd_export_chrome(export_file);
     if (*minimize) return cmd_minimize(minimize_file, minimize_out, parse_duration(minimize_time));
   } catch (const std::invalid_argument& e) {

@@ -18,3 +18,11 @@ namespace weft::checker {
 int cmd_export_chrome(const std::string& file);
 
 }  // namespace weft::checker
+
+namespace weft::checker {
+
+// weft show --html FILE: the trace as one self-contained HTML page on stdout.
+// 0 written, 64 bad file or usage.
+int cmd_show_html(const std::string& file);
+
+}  // namespace weft::checker

@@ -5,6 +5,7 @@
 //                [--time-limit T] [--trace-dir DIR] [--fault-per-mille P] [--steps-max N]
 //   weft replay FILE
 //   weft show FILE [--last N]
+//   weft show --html FILE
 //   weft minimize FILE [-o OUT] [--time-limit T]
 //   weft export --chrome-trace FILE
 //
