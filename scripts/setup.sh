@@ -7,7 +7,7 @@ packages=(
   build-essential g++ clang-14 libclang-rt-14-dev cmake ninja-build
   libboost-context-dev libboost-dev libgtest-dev libgmock-dev libbenchmark-dev
   librapidcheck-dev relacy-dev libfmt-dev libcli11-dev nlohmann-json3-dev
-  libconcurrentqueue-dev libatomic-queue-dev libtbb-dev
+  libconcurrentqueue-dev libatomic-queue-dev libtbb-dev chromium
 )
 
 missing=()

@@ -1,5 +1,7 @@
 #include <weft/checker/cli.hpp>
 
+#include "trace_commands.hpp"
+
 #include <weft/checker/catalogue.hpp>
 #include <weft/sim/explore.hpp>
 #include <weft/traces/swimlane.hpp>
@@ -251,6 +253,22 @@ int run_cli(int argc, char** argv) {
   auto* show = app.add_subcommand("show", "print a trace as per-thread swimlanes");
   show->add_option("file", show_file, "trace file")->required();
   show->add_option("--last", show_last, "show only the last N steps");
+  bool show_html = false;
+  show->add_flag("--html", show_html, "write one self-contained HTML page to stdout instead");
+
+  std::string minimize_file;
+  std::string minimize_out;
+  std::string minimize_time = "10s";
+  auto* minimize = app.add_subcommand("minimize", "shrink a failing trace (same failure, fewer preemptions and steps)");
+  minimize->add_option("file", minimize_file, "trace file")->required();
+  minimize->add_option("-o,--output", minimize_out, "where the minimal trace goes (default FILE.min.wtrace beside it)");
+  minimize->add_option("--time-limit", minimize_time, "stop searching after T (default 10s)");
+
+  std::string export_file;
+  auto* export_cmd = app.add_subcommand("export", "convert a trace for other viewers");
+  export_cmd->add_option("--chrome-trace", export_file,
+                         "write FILE as Chrome trace-event JSON (Perfetto, chrome://tracing) to stdout")
+      ->required();
 
   try {
     app.parse(argc, argv);
@@ -270,7 +288,9 @@ int run_cli(int argc, char** argv) {
     if (*list) return cmd_list();
     if (*explore) return ea.scenarios.empty() ? explore_catalogue(ea) : explore_named(ea);
     if (*replay) return cmd_replay(replay_file);
-    if (*show) return cmd_show(show_file, show_last);
+    if (*show) return show_html ? cmd_show_html(show_file) : cmd_show(show_file, show_last);
+    if (*export_cmd) return cmd_export_chrome(export_file);
+    if (*minimize) return cmd_minimize(minimize_file, minimize_out, parse_duration(minimize_time));
   } catch (const std::invalid_argument& e) {
     std::cerr << "weft: " << e.what() << "\n";
     return exit_usage;

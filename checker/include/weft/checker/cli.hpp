@@ -5,6 +5,9 @@
 //                [--time-limit T] [--trace-dir DIR] [--fault-per-mille P] [--steps-max N]
 //   weft replay FILE
 //   weft show FILE [--last N]
+//   weft show --html FILE
+//   weft minimize FILE [-o OUT] [--time-limit T]
+//   weft export --chrome-trace FILE
 //
 // Exit codes: 0 pass (or, for the demonstration, every expectation held), 1 safety failure,
 // 2 deadlock or liveness failure, 3 nondeterminism or replay divergence, 64 usage error

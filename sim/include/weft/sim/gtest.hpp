@@ -13,6 +13,9 @@
 //   WEFT_STRATEGY=random|pct, WEFT_DEPTH=D, WEFT_PCT_STEPS=K, WEFT_FAULT_PER_MILLE=P
 //   WEFT_ITERATIONS=N       executions to run
 //   WEFT_TRACE_DIR=DIR      where failing traces go (default ./weft-traces)
+//   WEFT_MINIMIZE_TIME=S    seconds check() spends minimising a failing trace (default 2,
+//                           0 = do not minimise); the minimal one is written beside the trace
+//                           as <trace>.min.wtrace and both are reported
 //
 // expect_failure() is for tests that prove the checker has teeth: it expects the body to fail
 // with a given kind and message, and checks that the failure was reproduced from its seed and
@@ -20,6 +23,7 @@
 #pragma once
 
 #include <weft/sim/explore.hpp>
+#include <weft/sim/minimize.hpp>
 #include <weft/traces/trace.hpp>
 #include <weft/traces/trace_io.hpp>
 
@@ -73,6 +77,36 @@ inline std::string repro_command(const report& r) {
   return cmd + "\n  " + std::string(12, ' ') + "or " + by_seed;
 }
 
+// Minimises the failing trace of `r` within WEFT_MINIMIZE_TIME seconds (default 2) and
+// returns the report lines naming the minimal trace, or why there is none.
+inline std::string minimized_text(const report& r, const std::function<void()>& body,
+                                  const runtime_config& config) {
+  if (r.trace_path.empty() || r.failed.kind == failure_kind::nondeterminism) return {};
+  double budget = 2;
+  if (const char* v = env("WEFT_MINIMIZE_TIME")) {
+    budget = static_cast<double>(parse_u64(v, "WEFT_MINIMIZE_TIME"));
+  }
+  if (budget == 0) return {};
+  try {
+    minimize_options mo;
+    mo.time_limit_s = budget;
+    mo.runtime = config;
+    const minimize_result m = minimize(traces::read_file(r.trace_path), body, mo);
+    const std::filesystem::path dir = r.trace_path.parent_path();
+    const std::filesystem::path out =
+        traces::write_new_file(dir.empty() ? std::filesystem::path(".") : dir,
+                               r.trace_path.stem().string() + ".min", m.minimal);
+    return "  minimized   " + out.string() + "\n              " +
+           std::to_string(m.before.steps) + " -> " + std::to_string(m.after.steps) + " steps, " +
+           std::to_string(m.before.switches) + " -> " + std::to_string(m.after.switches) +
+           " switches, " + std::to_string(m.before.preemptions) + " -> " +
+           std::to_string(m.after.preemptions) + " preemptions" +
+           (m.complete ? "" : " (stopped by WEFT_MINIMIZE_TIME)") + "\n";
+  } catch (const std::exception& e) {
+    return std::string("  minimized   not written: ") + e.what() + "\n";
+  }
+}
+
 }  // namespace detail
 
 // Applies the WEFT_* environment variables to `base`; throws std::invalid_argument on bad ones.
@@ -121,8 +155,11 @@ report check(F&& body, options opts = {}) {
     }
     return r;
   }
+  const runtime_config config = opts.runtime;
   r = explore(from_env(std::move(opts)), fn);
-  if (!r.ok()) ADD_FAILURE() << r.text(detail::repro_command(r));
+  if (!r.ok()) {
+    ADD_FAILURE() << r.text(detail::repro_command(r)) << detail::minimized_text(r, fn, config);
+  }
   return r;
 }
 
