@@ -259,7 +259,7 @@ guided_strategy::guided_strategy(const guided_schedule& schedule) {
 }
 
 void guided_strategy::begin_execution(std::uint64_t) {
-  counts_.assign(max_threads, 0);
+  counts_.assign(max_threads_per_execution, 0);
   any_step_ = false;
   last_step_ = 0;
 }
