@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -25,6 +26,7 @@ struct explore_args {
   std::vector<std::string> scenarios;
   std::string strategy = "random";
   bool strategy_given = false;  // the demonstration runs both strategies unless one is named
+  bool depth_given = false;
   std::uint32_t depth = 3;
   std::uint64_t iterations = 0;  // 0: the default for the mode
   std::string seed;
@@ -57,6 +59,9 @@ double parse_duration(const std::string& text) {
     throw std::invalid_argument(
         fmt::format("--time-limit: unknown unit \"{}\" (use s, ms or m)", unit));
   }
+  if (!std::isfinite(value)) {
+    throw std::invalid_argument(fmt::format("--time-limit: \"{}\" is not a finite duration", text));
+  }
   if (value < 0) throw std::invalid_argument("--time-limit must not be negative");
   return value * scale;
 }
@@ -71,6 +76,12 @@ sim::options make_options(const explore_args& a) {
   if (!a.time_limit.empty()) o.time_limit_s = parse_duration(a.time_limit);
   o.trace_dir = a.trace_dir;
   o.runtime.steps_max = a.steps_max;
+  // The bug depth is PCT's parameter: given with the random strategy it would be ignored.
+  if (a.depth_given && a.strategy_given && a.strategy != "pct") {
+    throw std::invalid_argument(
+        fmt::format("--depth is the pct strategy's bug depth; it has no effect with --strategy {}",
+                    a.strategy));
+  }
   // Validate the strategy settings now, as a usage error, not mid-run.
   static_cast<void>(sim::make_strategy(o.strategy));
   return o;
@@ -217,6 +228,18 @@ int cmd_show(const std::string& file, std::size_t last) {
   return 0;
 }
 
+// The commands, for the message that answers an unknown or a missing one.
+constexpr std::string_view command_names = "list, explore, replay, show, minimize, export";
+
+// A whole number written in decimal digits only: CLI11 would read "-1" into an unsigned option
+// as its wrapped value.
+std::string whole_number(const std::string& text) {
+  if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return {};
+  }
+  return fmt::format("\"{}\" is not a whole number", text);
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -232,7 +255,9 @@ int run_cli(int argc, char** argv) {
   explore->add_option("scenarios", ea.scenarios, "scenario names (see weft list)");
   explore->add_option("--strategy", ea.strategy, "random or pct")
       ->check(CLI::IsMember({"random", "pct"}));
-  explore->add_option("--depth", ea.depth, "pct: bug depth d (1-64)")->check(CLI::Range(1, 64));
+  explore->add_option("--depth", ea.depth, "pct: bug depth d (1-64)")
+      ->check(whole_number)
+      ->check(CLI::Range(1, 64));
   explore->add_option("--iterations", ea.iterations, "executions per scenario (default 100000)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
   explore->add_option("--seed", ea.seed, "run seed, decimal or 0x-hex (default: random)");
@@ -252,7 +277,7 @@ int run_cli(int argc, char** argv) {
   std::size_t show_last = 0;
   auto* show = app.add_subcommand("show", "print a trace as per-thread swimlanes");
   show->add_option("file", show_file, "trace file")->required();
-  show->add_option("--last", show_last, "show only the last N steps");
+  show->add_option("--last", show_last, "show only the last N steps")->check(whole_number);
   bool show_html = false;
   show->add_flag("--html", show_html, "write one self-contained HTML page to stdout instead");
 
@@ -270,6 +295,21 @@ int run_cli(int argc, char** argv) {
                          "write FILE as Chrome trace-event JSON (Perfetto, chrome://tracing) to stdout")
       ->required();
 
+  if (argc < 2) {
+    std::cerr << "weft: a command is required: " << command_names << " (weft --help says more)\n";
+    return exit_usage;
+  }
+  const std::string_view first = argv[1];
+  const auto is_command = [&app](std::string_view name) {
+    const auto commands = app.get_subcommands({});
+    return std::any_of(commands.begin(), commands.end(),
+                       [name](const CLI::App* c) { return c->get_name() == name; });
+  };
+  if (!first.starts_with('-') && !is_command(first)) {
+    std::cerr << fmt::format("weft: unknown command \"{}\"; the commands are {} (weft --help says more)\n",
+                             first, command_names);
+    return exit_usage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -284,6 +324,7 @@ int run_cli(int argc, char** argv) {
   }
 
   ea.strategy_given = explore->count("--strategy") > 0;
+  ea.depth_given = explore->count("--depth") > 0;
   try {
     if (*list) return cmd_list();
     if (*explore) return ea.scenarios.empty() ? explore_catalogue(ea) : explore_named(ea);

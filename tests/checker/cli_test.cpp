@@ -194,4 +194,42 @@ TEST(Cli, ListNamesEveryScenario) {
   }
 }
 
+// Bad input found by trying the tool as a new user would: each is a usage error (64) that says
+// what was wrong, never a silent default.
+TEST(Cli, AnUnknownOrMissingCommandNamesTheCommands) {
+  for (const char* args : {"frobnicate", ""}) {
+    const result r = weft(args);
+    EXPECT_EQ(r.code, 64) << args << "\n" << r.out;
+    EXPECT_NE(r.out.find("list, explore, replay, show, minimize, export"), std::string::npos)
+        << args << "\n" << r.out;
+  }
+  EXPECT_NE(weft("frobnicate").out.find("unknown command \"frobnicate\""), std::string::npos);
+}
+
+TEST(Cli, ATimeLimitThatIsNotAFiniteDurationIsRefused) {
+  for (const char* limit : {"nan", "inf", "-inf", "-1s"}) {
+    const result r = weft(std::string("explore lost-update --iterations 10 --time-limit ") + limit);
+    EXPECT_EQ(r.code, 64) << limit << "\n" << r.out;
+    EXPECT_NE(r.out.find("--time-limit"), std::string::npos) << limit << "\n" << r.out;
+  }
+}
+
+TEST(Cli, DepthWithTheRandomStrategyIsRefusedInsteadOfIgnored) {
+  const result r = weft("explore lost-update --strategy random --depth 5");
+  EXPECT_EQ(r.code, 64) << r.out;
+  EXPECT_NE(r.out.find("--depth is the pct strategy's bug depth"), std::string::npos) << r.out;
+  const fs::path dir = fresh_dir("depth-pct");
+  EXPECT_EQ(weft("explore lost-update --strategy pct --depth 2 --seed 1 --trace-dir " + dir.string()).code, 1);
+}
+
+TEST(Cli, ShowRefusesANegativeStepCount) {
+  const fs::path dir = fresh_dir("show-last");
+  ASSERT_EQ(weft("explore lost-update --seed 1 --trace-dir " + dir.string()).code, 1);
+  const std::string file = traces_in(dir).at(0).string();
+  const result r = weft("show " + file + " --last -1");
+  EXPECT_EQ(r.code, 64) << r.out;
+  EXPECT_NE(r.out.find("not a whole number"), std::string::npos) << r.out;
+  EXPECT_EQ(weft("show " + file + " --last 1").code, 0);
+}
+
 }  // namespace
