@@ -68,6 +68,21 @@ TEST(MailboxConstruction, CapacityZeroIsAClearError) {
   }
 }
 
+// A capacity that cannot be allocated (2^61 slots) is a std::length_error that names the limit,
+// not std::bad_array_new_length from inside the constructor.
+TEST(MailboxConstruction, ACapacityTooLargeToAllocateNamesTheLimit) {
+  const std::size_t huge = std::size_t{1} << 61;
+  try {
+    weft::mailbox<int, weft::os> m(huge);
+    ADD_FAILURE() << "a mailbox of 2^61 slots was built";
+  } catch (const std::length_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("capacity 2305843009213693952 is over the limit of "), std::string::npos)
+        << what;
+  }
+  EXPECT_THROW((weft::mailbox<int, weft::os>(~std::size_t{0})), std::length_error);
+}
+
 TYPED_TEST(Mailbox, TrySendReturnsBusyWhenFullAndHandsTheValueBack) {
   run_on<TypeParam>([] {
     for (std::size_t capacity : {1u, 2u, 3u, 4u}) {

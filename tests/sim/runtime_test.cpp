@@ -1246,4 +1246,25 @@ TEST(SimGtest, FromEnvRejectsAMalformedSeed) {
   EXPECT_THROW(sim::testing::from_env(sim::options{}), std::invalid_argument);
 }
 
+// 32-bit settings are refused when they do not fit, never truncated (4294967297 once ran as
+// depth 1, 4294967346 as a fault rate of 50).
+TEST(SimGtest, FromEnvRejectsOutOfRangeThirtyTwoBitValues) {
+  const weft_env env;
+  weft_env::set("WEFT_DEPTH", "4294967297");
+  EXPECT_THROW(sim::testing::from_env(sim::options{}), std::invalid_argument);
+  weft_env::set("WEFT_DEPTH", "4");
+  weft_env::set("WEFT_FAULT_PER_MILLE", "4294967346");
+  try {
+    static_cast<void>(sim::testing::from_env(sim::options{}));
+    ADD_FAILURE() << "WEFT_FAULT_PER_MILLE=4294967346 was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("WEFT_FAULT_PER_MILLE=4294967346 is out of range"),
+              std::string::npos)
+        << e.what();
+  }
+  weft_env::set("WEFT_FAULT_PER_MILLE", "7");
+  EXPECT_EQ(sim::testing::from_env(sim::options{}).strategy.fault_per_mille, 7u);
+  EXPECT_EQ(sim::testing::from_env(sim::options{}).strategy.depth, 4u);
+}
+
 }  // namespace

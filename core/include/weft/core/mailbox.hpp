@@ -46,12 +46,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <new>
 #include <optional>
 #include <span>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -194,7 +196,7 @@ class mailbox {
 
  public:
   // Throws std::invalid_argument for capacity 0 (a mailbox that could never accept anything)
-  // or a capacity too large to index.
+  // and std::length_error, naming the limit, for a capacity too large to index or allocate.
   explicit mailbox(std::size_t capacity = mailbox_default_capacity, bool zeroize = false)
       : capacity_(Variant::lose_one_slot && capacity > 1 ? capacity - 1
                                                            : checked_capacity(capacity)),
@@ -360,8 +362,17 @@ class mailbox {
     if (capacity == 0) {
       throw std::invalid_argument("weft::mailbox: capacity must be at least 1 (got 0)");
     }
-    if (capacity > (closed_bit >> 2)) {
-      throw std::invalid_argument("weft::mailbox: capacity too large");
+    // The largest ring that can be indexed (positions keep two flag bits free) and allocated
+    // (an array of slots is at most PTRDIFF_MAX bytes); beyond it `new slot[]` would throw
+    // std::bad_array_new_length, which says nothing about the limit.
+    constexpr std::size_t index_max = closed_bit >> 2;
+    constexpr std::size_t alloc_max =
+        static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max()) / sizeof(slot);
+    constexpr std::size_t capacity_max = index_max < alloc_max ? index_max : alloc_max;
+    if (capacity > capacity_max) {
+      throw std::length_error("weft::mailbox: capacity " + std::to_string(capacity) +
+                              " is over the limit of " + std::to_string(capacity_max) +
+                              " slots of " + std::to_string(sizeof(slot)) + " bytes");
     }
     return capacity;
   }

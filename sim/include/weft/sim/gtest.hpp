@@ -45,6 +45,15 @@ inline const char* env(const char* name) {
   return value != nullptr && value[0] != '\0' ? value : nullptr;
 }
 
+// A WEFT_* value that must fit 32 bits: a larger one is refused, never truncated.
+inline std::uint32_t env_u32(const char* value, std::string_view name) {
+  const std::uint64_t v = parse_u64(value, name);
+  if (v > 0xffffffffu) {
+    throw std::invalid_argument(std::string(name) + "=" + value + " is out of range (at most 4294967295)");
+  }
+  return static_cast<std::uint32_t>(v);
+}
+
 inline std::string current_test_name() {
   const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
   if (info == nullptr) return "test";
@@ -117,13 +126,13 @@ inline options from_env(options base) {
   }
   if (const char* v = detail::env("WEFT_STRATEGY")) base.strategy.name = v;
   if (const char* v = detail::env("WEFT_DEPTH")) {
-    base.strategy.depth = static_cast<std::uint32_t>(parse_u64(v, "WEFT_DEPTH"));
+    base.strategy.depth = detail::env_u32(v, "WEFT_DEPTH");
   }
   if (const char* v = detail::env("WEFT_PCT_STEPS")) {
     base.strategy.pct_steps = parse_u64(v, "WEFT_PCT_STEPS");
   }
   if (const char* v = detail::env("WEFT_FAULT_PER_MILLE")) {
-    base.strategy.fault_per_mille = static_cast<std::uint32_t>(parse_u64(v, "WEFT_FAULT_PER_MILLE"));
+    base.strategy.fault_per_mille = detail::env_u32(v, "WEFT_FAULT_PER_MILLE");
   }
   if (const char* v = detail::env("WEFT_ITERATIONS")) {
     base.iterations = parse_u64(v, "WEFT_ITERATIONS");
