@@ -1,44 +1,7 @@
-// The scenarios of the weft-vs-Relacy benchmark, under Relacy. Like
-// relacy_allocation.cpp, the library's other TU that includes Relacy, it is
-// compiled with -w (Relacy's headers are noisy) and -fno-sized-deallocation, and
-// without weft::options; see CMakeLists.txt.
-//
-// Global operator new/delete
-// --------------------------
-// <relacy/context.hpp> defines *inline* replacements of the global
-//   operator new(size_t), operator new[](size_t),
-//   operator delete(void*), operator delete[](void*)
-// which allocate from Relacy's tracking allocator while a Relacy context exists
-// (rl::is_ctx(), i.e. during rl::simulate) and use ::malloc / ::free otherwise.
-// Relacy's allocator puts a header in front of each block, so its blocks must
-// go back through it. Being inline, each of the four is emitted (as a weak
-// symbol, which then replaces libstdc++'s for the whole program) only where the
-// optimiser left an out-of-line call; the sized and nothrow forms are not
-// replaced at all. With g++ (sized deallocation is on by default) that is a real
-// bug: at -O2 `operator new` gets emitted but `operator delete(void*)` is inlined
-// away, so a `delete p` compiled as `operator delete(p, n)` runs libstdc++'s
-// sized, then unsized delete, i.e. ::free() on a block from Relacy's allocator:
-// "free(): invalid pointer", abort (reproduced with a std::unique_ptr made and
-// reset inside a Relacy thread). Under a sanitizer it gets worse: clang's static
-// ASan runtime brings weak operators of its own, linked first, so they win over
-// Relacy's emitted ones while this TU still runs Relacy's inlined bodies, and
-// ASan reports alloc-dealloc mismatches.
-//
-// What weft::relacy_peer does about it:
-//  * relacy_operators.cpp (no Relacy include) defines all the non-aligned forms
-//    of global operator new/delete, strong, so they win over Relacy's weak copies,
-//    sanitizer runtimes' weak ones and libstdc++'s, in whatever order the link
-//    sees them. They call relacy_allocate / relacy_deallocate, in
-//    relacy_allocation.cpp, which do exactly what Relacy's inline bodies do, so a
-//    block allocated by either is freed correctly by either. keep_operators below
-//    refers to operators_anchor, so that object (and, through its calls, the
-//    allocation one) is always linked along with this one.
-//  * This TU is compiled with -fno-sized-deallocation, so its own deletes use
-//    Relacy's unsized operator delete, as Relacy expects.
-// Outside rl::simulate, the program's operator new/delete are therefore
-// malloc / free behind a call and one predictable branch. During rl::simulate
-// every allocation of the process goes to Relacy's single-threaded allocator,
-// hence the rule in the header: nothing else may allocate concurrently. The
+// The scenarios of the weft-vs-Relacy benchmark, under Relacy. Compiled with -w
+// (Relacy's headers are noisy) and without weft::options; linked with weft::relacy,
+// which supplies -fno-sized-deallocation and the program's global operator
+// new/delete (checker/relacy/src/operators.cpp tells why both are needed). The
 // scenarios below allocate nothing inside Relacy threads.
 
 #include "relacy_scenarios.hpp"
@@ -54,14 +17,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "relacy_include.hpp"
-
-namespace weft::bench::relacy_peer::detail {
-
-extern const int operators_anchor;  // relacy_operators.cpp
-[[gnu::used]] const int* const keep_operators = &operators_anchor;
-
-}  // namespace weft::bench::relacy_peer::detail
+#include <weft/relacy/detail/relacy_include.hpp>
 
 namespace weft::bench::relacy_peer {
 namespace {

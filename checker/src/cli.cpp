@@ -6,6 +6,7 @@
 #include <weft/sim/explore.hpp>
 #include <weft/traces/swimlane.hpp>
 #include <weft/traces/trace_io.hpp>
+#include <weft/version.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -245,7 +246,7 @@ std::string whole_number(const std::string& text) {
 int run_cli(int argc, char** argv) {
   CLI::App app{"weft: deterministic exploration of concurrent code"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "weft 0.1.0");
+  app.set_version_flag("--version", std::string("weft ") + WEFT_VERSION_STRING);
 
   auto* list = app.add_subcommand("list", "list the built-in scenarios");
 

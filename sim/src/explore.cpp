@@ -1,4 +1,5 @@
 #include <weft/sim/explore.hpp>
+#include <weft/version.hpp>
 
 #include <weft/sim/replay.hpp>
 #include <weft/traces/trace.hpp>
@@ -15,7 +16,7 @@
 namespace weft::sim {
 namespace {
 
-constexpr std::string_view weft_version = "0.1.0";
+constexpr std::string_view weft_version = WEFT_VERSION_STRING;
 
 using steady = std::chrono::steady_clock;
 

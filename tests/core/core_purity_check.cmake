@@ -4,8 +4,8 @@
 #
 # Code in core/ is written against the platform concept only: fibers share one OS thread, so
 # atomics, locks, threads, thread identity and thread-local state must come from the platform
-# (docs: DESIGN.md section 2). This script scans every source under CORE_DIR/include and
-# CORE_DIR/src for the tokens std::atomic (which also catches std::atomic_ref, std::atomic_flag
+# (docs: DESIGN.md section 2). This script scans every source under CORE_DIR/include,
+# CORE_DIR/src and CORE_DIR/runtime/include for the tokens std::atomic (which also catches std::atomic_ref, std::atomic_flag
 # and std::atomic_thread_fence), std::mutex, std::condition_variable, std::thread,
 # std::this_thread and thread_local (as a whole word). Excluded: os_platform.hpp and
 # os_platform.cpp, which implement the real platform; lines that start with // (after
@@ -35,7 +35,7 @@ set(regex_std::this_thread "std::this_thread")
 set(regex_thread_local "(^|[^A-Za-z0-9_])thread_local([^A-Za-z0-9_]|$)")
 
 set(files)
-foreach(dir include src)
+foreach(dir include src runtime/include)
   if(IS_DIRECTORY "${CORE_DIR}/${dir}")
     file(GLOB_RECURSE found LIST_DIRECTORIES false
       "${CORE_DIR}/${dir}/*.hpp" "${CORE_DIR}/${dir}/*.h" "${CORE_DIR}/${dir}/*.ipp"

@@ -1,6 +1,7 @@
-# cmake -DDOC=<guide.md> -DSOURCE=<test.cpp> -P check_examples.cmake
+# cmake -DDOC=<guide.md> -DSOURCE=<test.cpp>[,<test2.cpp>...] -P check_examples.cmake
 #
-# Fails when a ```cpp block of DOC does not appear verbatim in SOURCE, so that the examples in
+# Fails when a ```cpp block of DOC does not appear verbatim in SOURCE (in one of them, when
+# SOURCE names several, comma-separated), so that the examples in
 # the guide are the ones that compile and run as tests. Reports every missing block by the
 # line it starts on.
 cmake_minimum_required(VERSION 3.25)
@@ -9,7 +10,12 @@ if(NOT DOC OR NOT SOURCE)
   message(FATAL_ERROR "usage: cmake -DDOC=<guide.md> -DSOURCE=<test.cpp> -P check_examples.cmake")
 endif()
 file(READ "${DOC}" doc)
-file(READ "${SOURCE}" source)
+string(REPLACE "," ";" sources "${SOURCE}")
+set(source "")
+foreach(one IN LISTS sources)
+  file(READ "${one}" text)
+  string(APPEND source "${text}\n")
+endforeach()
 
 set(open "```cpp\n")
 set(close "\n```")

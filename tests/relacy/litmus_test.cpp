@@ -7,7 +7,7 @@
 // 0 only when every check met its expectation. WEFT_RELACY_VERBOSE=1 prints Relacy's report
 // (failure and execution history) of every run that Relacy failed, expected or not; a run that
 // fails unexpectedly has its report printed anyway.
-#include "relacy_runner.hpp"
+#include <weft/relacy/runner.hpp>
 
 #include <weft/core/assert.hpp>
 #include <weft/core/check.hpp>

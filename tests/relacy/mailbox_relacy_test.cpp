@@ -30,7 +30,7 @@
 // No GoogleTest (Relacy replaces operator new/delete); prints one line per check and
 // "N passed, M failed" last, exit status 0 when all pass. WEFT_RELACY_VERBOSE=1 prints Relacy's
 // report of a failing run; an unexpected failure has it printed anyway.
-#include "relacy_runner.hpp"
+#include <weft/relacy/runner.hpp>
 
 #include <weft/core/actor.hpp>
 #include <weft/core/mailbox.hpp>

@@ -1,9 +1,9 @@
 // The allocation half of the program's global operator new/delete wherever Relacy is linked in
-// (weft::relacy_peer here, and the Relacy checks in tests/relacy, which reuse this file and
-// relacy_operators.cpp as they are). The operators in relacy_operators.cpp call the two
+// (weft::relacy, used by every Relacy check and by the benchmark's Relacy half). The operators
+// in operators.cpp call the two
 // functions below, which do what Relacy's inline operator new/delete do, out of line: Relacy's
 // allocator while rl::simulate runs, malloc/free otherwise, so every block goes back to the
-// allocator it came from, whichever form of delete the compiler picked (relacy_scenarios.cpp
+// allocator it came from, whichever form of delete the compiler picked (bench/relacy/relacy_scenarios.cpp
 // tells the whole story). Compiled, like every TU that includes Relacy, with
 // -fno-sized-deallocation.
 
@@ -13,9 +13,9 @@
 #include <cstdlib>
 #include <new>
 
-#include "relacy_include.hpp"
+#include <weft/relacy/detail/relacy_include.hpp>
 
-namespace weft::bench::relacy_peer::detail {
+namespace weft::relacy::detail {
 
 // Not `return ::operator new(size);`: if the compiler chose not to inline Relacy's body, that
 // would call the program's operator new, i.e. come straight back here.
@@ -34,4 +34,4 @@ void relacy_deallocate(void* p) noexcept {
   }
 }
 
-}  // namespace weft::bench::relacy_peer::detail
+}  // namespace weft::relacy::detail

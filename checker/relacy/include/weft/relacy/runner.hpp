@@ -1,4 +1,4 @@
-// tests/relacy/relacy_runner.hpp — runs a weft scenario under Relacy.
+// weft/relacy/runner.hpp — runs a weft scenario under Relacy.
 //
 // A scenario is a plain struct, constructed afresh by Relacy for every iteration:
 //
@@ -25,7 +25,7 @@
 // process may allocate meanwhile.
 #pragma once
 
-#include "relacy_platform.hpp"
+#include <weft/relacy/platform.hpp>
 
 #include <chrono>
 #include <cstddef>

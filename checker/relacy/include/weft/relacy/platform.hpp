@@ -1,4 +1,4 @@
-// tests/relacy/relacy_platform.hpp — weft::relacy::platform, the platform over the Relacy Race
+// weft/relacy/platform.hpp — weft::relacy::platform, the platform over the Relacy Race
 // Detector (Debian relacy-dev, a 2019 snapshot of Dmitry Vyukov's Relacy).
 //
 // The third platform beside weft::os (real threads) and weft::sim::platform (the deterministic
@@ -41,7 +41,7 @@
 //
 // Use: objects of this platform must be created inside a Relacy test (in the suite's
 // constructor, before(), thread() or after()): Relacy registers them with its current context.
-// Run scenarios through weft::relacy::run / check (relacy_runner.hpp), which also resets the
+// Run scenarios through weft::relacy::run / check (weft/relacy/runner.hpp), which also resets the
 // per-iteration state below; a hand-written rl::test_suite calls
 // weft::relacy::begin_iteration(dynamic_thread_count) in its constructor instead.
 //
@@ -50,8 +50,10 @@
 // headers first, then Relacy, then removes every one of those macros (restoring the system's
 // errno, assert and E* values), so code included after it, weft's core headers included, sees
 // plain C++. Relacy also replaces the program's global operator new/delete: link the executable
-// with bench/relacy/relacy_allocation.cpp and relacy_operators.cpp (see CMakeLists.txt), and keep
-// Relacy in executables of its own.
+// with weft::relacy (checker/relacy/src/operators.cpp and allocation.cpp complete the
+// replacement), and keep Relacy in executables of their own.
+
+// Linking weft::relacy replaces the program's global operator new/delete (see above).
 //
 // Thread-safety: Relacy runs one test at a time per process, on one OS thread; so does this
 // platform (its per-iteration state is a process-wide variable).
@@ -110,8 +112,8 @@
 #pragma push_macro("FUTEX_WAKE")
 
 // <relacy/relacy.hpp> without new, delete, malloc, calloc, realloc, free, assert and errno
-// (bench/relacy, shared with the benchmark; assert and errno are restored below).
-#include "relacy_include.hpp"
+// (shared with the benchmark's Relacy half; assert and errno are restored below).
+#include <weft/relacy/detail/relacy_include.hpp>
 
 // Relacy's other macros. `$` (rl::debug_info of the current line) stays, for tests that use
 // Relacy's primitives directly.
