@@ -177,6 +177,10 @@ TEST(TraceReaderLimits, ReadFdReadsInputOfExactlyTheLimit) {
   filled_pipe p(valid_text);
   EXPECT_EQ(wt::read_fd(p.read_end, "pipe", valid_text.size()), wt::parse(valid_text));
 
+  // No limit at all (SIZE_MAX) reads to the end too.
+  filled_pipe unlimited(valid_text);
+  EXPECT_EQ(wt::read_fd(unlimited.read_end, "pipe", SIZE_MAX), wt::parse(valid_text));
+
   filled_pipe q(valid_text);
   try {
     (void)wt::read_fd(q.read_end, "pipe", valid_text.size() - 1);

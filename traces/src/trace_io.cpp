@@ -547,7 +547,7 @@ void check_regular_file(const std::string& source, const struct ::stat& st) {
 bool read_bounded(int fd, const std::string& source, std::size_t limit, std::string& out) {
   constexpr std::size_t chunk = std::size_t{1} << 16;
   while (out.size() <= limit) {
-    const std::size_t want = std::min(chunk, limit + 1 - out.size());
+    const std::size_t want = std::min(chunk - 1, limit - out.size()) + 1;  // no overflow at SIZE_MAX
     const std::size_t old = out.size();
     out.resize(old + want);
     const ssize_t got = ::read(fd, out.data() + old, want);
