@@ -281,3 +281,15 @@ TEST(TraceNumbers, ParseNumberIsParseU64) {
     EXPECT_EQ(wt::parse_number(text), r.ok() ? std::optional<std::uint64_t>(r.value) : std::nullopt) << text;
   }
 }
+
+// The size stat() gives is only used to refuse a file early: reading goes to
+// the file's end. Files of /proc are regular files that stat() says are empty.
+TEST(TraceReaderLimits, AFileIsReadToItsEndNotToItsStatedSize) {
+  struct ::stat st {};
+  ASSERT_EQ(::stat("/proc/self/status", &st), 0);
+  ASSERT_TRUE(S_ISREG(st.st_mode));
+  ASSERT_EQ(st.st_size, 0);
+  const wt::parse_error e = read_error("/proc/self/status");
+  EXPECT_EQ(e.line, 1U);
+  EXPECT_EQ(e.problem.rfind("not a weft trace (expected \"weft-trace 1\", got \"Name:", 0), 0U) << e.what();
+}
