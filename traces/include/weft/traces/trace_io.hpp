@@ -87,7 +87,8 @@ std::filesystem::path write_new_file(const std::filesystem::path& dir, std::stri
                                      const trace& t);
 
 // A number as written in values and params: decimal, or hex with a 0x/0X
-// prefix; no sign, no surrounding space, no junk, no overflow.
+// prefix; no sign, no surrounding space, no junk, no overflow. The value of
+// parse_u64() (numbers.hpp), without the reason when there is none.
 std::optional<std::uint64_t> parse_number(std::string_view text);
 
 // True if text matches [a-z0-9._-]+ (step kinds, failure kinds, param keys).
