@@ -2,13 +2,14 @@
 #include <weft/version.hpp>
 
 #include <weft/sim/replay.hpp>
+#include <weft/traces/numbers.hpp>
 #include <weft/traces/trace.hpp>
 #include <weft/traces/trace_io.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
+#include <array>
 #include <random>
 #include <regex>
 #include <stdexcept>
@@ -96,24 +97,50 @@ std::uint64_t calibrate_pct_steps(runtime& rt, const std::function<void()>& body
   return std::max<std::uint64_t>(longest, 16);
 }
 
+// The parameters weft writes into a trace, with the values it accepts for them: those of the
+// strategies and of runtime_config (as weft explore --fault-per-mille and --depth check them;
+// steps-max is any positive number, as runtime_config.steps_max, which a program may set
+// beyond the 2^32 of weft explore --steps-max).
+struct param_range {
+  std::string_view key;
+  std::uint64_t min;
+  std::uint64_t max;
+};
+constexpr std::array<param_range, 7> trace_param_ranges{{
+    {"seed", 0, UINT64_MAX},
+    {"execution", 0, UINT64_MAX},
+    {"execution-seed", 0, UINT64_MAX},
+    {"steps-max", 1, UINT64_MAX},
+    {"fault-per-mille", 0, 1000},
+    {"depth", 1, 64},
+    {"pct-steps", 1, UINT64_MAX},
+}};
+
+// A trace is input like any other: a parameter weft knows must be a number in its range, or
+// the trace is refused before anything runs. Unknown parameters are left alone.
+void check_trace_params(const traces::trace& t) {
+  for (const param_range& range : trace_param_ranges) {
+    const std::string* text = t.param(range.key);
+    if (text == nullptr) continue;
+    const std::uint64_t v = parse_u64(*text, fmt::format("trace parameter {}", range.key));
+    if (v < range.min || v > range.max) {
+      throw std::invalid_argument(fmt::format("trace parameter {} is {}, out of range ({} to {})",
+                                              range.key, *text, range.min, range.max));
+    }
+  }
+}
+
 }  // namespace
 
 std::string format_seed(std::uint64_t seed) { return fmt::format("{:#018x}", seed); }
 
 std::uint64_t parse_u64(std::string_view text, std::string_view what) {
-  std::uint64_t value = 0;
-  std::string_view digits = text;
-  int base = 10;
-  if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
-    digits.remove_prefix(2);
-    base = 16;
-  }
-  const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
-  if (digits.empty() || ec != std::errc{} || ptr != digits.data() + digits.size()) {
+  const traces::number_result n = traces::parse_u64(text);
+  if (!n.ok()) {
     throw std::invalid_argument(
         fmt::format("{}: \"{}\" is not a number (decimal or 0x-hex, at most 64 bits)", what, text));
   }
-  return value;
+  return n.value;
 }
 
 report explore_erased(const options& opts, const std::function<void()>& body) {
@@ -248,6 +275,7 @@ report replay_trace(const traces::trace& t, const std::function<void()>& body,
   report r;
   r.scenario = t.scenario;
   r.strategy = "replay";
+  check_trace_params(t);
   runtime_config cfg = config;
   if (const std::string* steps_max = t.param("steps-max")) {
     cfg.steps_max = parse_u64(*steps_max, "trace parameter steps-max");

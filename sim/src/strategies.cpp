@@ -1,11 +1,12 @@
 #include <weft/sim/strategy.hpp>
 
 #include <weft/sim/replay.hpp>
+#include <weft/traces/numbers.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
+#include <cstdint>
 #include <stdexcept>
 
 namespace weft::sim {
@@ -19,22 +20,16 @@ std::uint64_t splitmix64(std::uint64_t x) noexcept {
 }
 
 std::uint64_t parse_param(const strategy_params& params, std::string_view key,
-                          std::uint64_t fallback) {
+                          std::uint64_t fallback, std::uint64_t max = UINT64_MAX) {
   for (const auto& [k, v] : params) {
     if (k != key) continue;
-    std::uint64_t out = 0;
-    const char* first = v.data();
-    const char* last = v.data() + v.size();
-    int base = 10;
-    if (v.size() > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
-      first += 2;
-      base = 16;
+    const traces::number_result n = traces::parse_u64(v);
+    if (n.ok() && n.value <= max) return n.value;
+    if (n.ok() || n.error == traces::number_error::out_of_range) {
+      throw std::invalid_argument(
+          fmt::format("strategy parameter {}: \"{}\" is out of range (at most {})", key, v, max));
     }
-    const auto [ptr, ec] = std::from_chars(first, last, out, base);
-    if (ec != std::errc{} || ptr != last || first == last) {
-      throw std::invalid_argument(fmt::format("strategy parameter {}: not a number: \"{}\"", key, v));
-    }
-    return out;
+    throw std::invalid_argument(fmt::format("strategy parameter {}: not a number: \"{}\"", key, v));
   }
   return fallback;
 }
@@ -167,9 +162,9 @@ std::unique_ptr<strategy> make_strategy(const strategy_config& config) {
 std::unique_ptr<strategy> make_strategy(std::string_view name, const strategy_params& params) {
   strategy_config config;
   config.name = std::string(name);
-  config.fault_per_mille =
-      static_cast<std::uint32_t>(parse_param(params, "fault-per-mille", config.fault_per_mille));
-  config.depth = static_cast<std::uint32_t>(parse_param(params, "depth", config.depth));
+  config.fault_per_mille = static_cast<std::uint32_t>(
+      parse_param(params, "fault-per-mille", config.fault_per_mille, UINT32_MAX));
+  config.depth = static_cast<std::uint32_t>(parse_param(params, "depth", config.depth, UINT32_MAX));
   config.pct_steps = parse_param(params, "pct-steps", 0);
   if (config.name == "pct" && config.pct_steps == 0) {
     throw std::invalid_argument("pct: a reproduction needs its pct-steps parameter");

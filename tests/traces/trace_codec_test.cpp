@@ -387,11 +387,11 @@ TEST(TraceErrors, LineLimitHoldsForWhatTheWriterWouldWrite) {
 
 TEST(TraceErrors, ManyThreadsHitTheLimit) {
   std::string text = "weft-trace 1\nscenario s\nweft-version v\nplatform p\nstrategy s\n";
-  for (std::size_t i = 0; i <= wt::max_threads; ++i) {
+  for (std::size_t i = 0; i <= wt::max_trace_threads; ++i) {
     text += "thread " + std::to_string(i) + "\n";
   }
   text += "steps 0\nend\n";
-  expect_error(text, 5 + wt::max_threads + 1, "too many threads (the limit is 65536)");
+  expect_error(text, 5 + wt::max_trace_threads + 1, "too many threads (the limit is 65536)");
 }
 
 // --- writer side ---

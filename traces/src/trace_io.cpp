@@ -2,6 +2,7 @@
 #include "weft/traces/trace_io.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <utility>
 
 #include "escape.hpp"
+#include "weft/traces/numbers.hpp"
 
 namespace weft::traces {
 
@@ -245,48 +247,43 @@ std::string reader::field_value(std::string_view raw, std::size_t line_number, s
 
 std::uint64_t reader::decimal(std::string_view raw, std::uint64_t max, std::size_t line_number,
                               std::string_view what) {
-  if (raw.empty()) {
-    fail(line_number, "missing " + std::string(what));
-  }
-  if (raw.front() == '-' || raw.front() == '+') {
-    fail(line_number, "bad " + std::string(what) + " " + detail::quote(raw) + " (signs are not allowed)");
-  }
-  std::uint64_t v = 0;
-  for (char c : raw) {
-    if (c < '0' || c > '9') {
-      fail(line_number, "bad " + std::string(what) + " " + detail::quote(raw) + " (not a decimal number)");
-    }
-  }
-  for (char c : raw) {
-    auto digit = static_cast<std::uint64_t>(c - '0');
-    if (v > (max - digit) / 10) {
+  const number_result r = parse_u64(raw, number_syntax::decimal, max);
+  switch (r.error) {
+    case number_error::none:
+      return r.value;
+    case number_error::empty:
+      fail(line_number, "missing " + std::string(what));
+    case number_error::sign:
+      fail(line_number, "bad " + std::string(what) + " " + detail::quote(raw) + " (signs are not allowed)");
+    case number_error::out_of_range:
       fail(line_number, std::string(what) + " " + detail::quote(raw) + " is out of range (the maximum is " +
                             std::to_string(max) + ")");
-    }
-    v = v * 10 + digit;
+    case number_error::bad_digit:
+    case number_error::no_hex_digits:
+      break;
   }
-  return v;
+  fail(line_number, "bad " + std::string(what) + " " + detail::quote(raw) + " (not a decimal number)");
 }
 
 std::uint64_t reader::number(std::string_view raw, std::size_t line_number, std::string_view what) {
-  if (raw.size() > 2 && raw[0] == '0' && (raw[1] == 'x' || raw[1] == 'X')) {
-    auto v = parse_number(raw);
-    if (!v) {
-      bool all_hex = std::all_of(raw.begin() + 2, raw.end(), [](char c) {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-      });
-      if (all_hex) {
-        fail(line_number, std::string(what) + " " + detail::quote(raw) +
-                              " is out of range (the maximum is 0xffffffffffffffff)");
-      }
-      fail(line_number, "bad " + std::string(what) + " " + detail::quote(raw) + " (not a hex number)");
-    }
-    return *v;
+  if (!has_hex_prefix(raw)) {
+    return decimal(raw, UINT64_MAX, line_number, what);
   }
-  if (raw == "0x" || raw == "0X") {
-    fail(line_number, "bad " + std::string(what) + " " + detail::quote(raw) + " (no digits after 0x)");
+  const number_result r = parse_u64(raw, number_syntax::decimal_or_hex);
+  switch (r.error) {
+    case number_error::none:
+      return r.value;
+    case number_error::no_hex_digits:
+      fail(line_number, "bad " + std::string(what) + " " + detail::quote(raw) + " (no digits after 0x)");
+    case number_error::out_of_range:
+      fail(line_number, std::string(what) + " " + detail::quote(raw) +
+                            " is out of range (the maximum is 0xffffffffffffffff)");
+    case number_error::empty:
+    case number_error::sign:
+    case number_error::bad_digit:
+      break;
   }
-  return decimal(raw, UINT64_MAX, line_number, what);
+  fail(line_number, "bad " + std::string(what) + " " + detail::quote(raw) + " (not a hex number)");
 }
 
 location reader::parse_location(std::string_view raw, std::size_t line_number, std::string_view what) {
@@ -449,8 +446,8 @@ trace reader::run() {
       fail(l.number, "thread id " + std::to_string(id) + " out of order (expected " +
                          std::to_string(t.threads.size()) + ")");
     }
-    if (t.threads.size() == max_threads) {
-      fail(l.number, "too many threads (the limit is " + std::to_string(max_threads) + ")");
+    if (t.threads.size() == max_trace_threads) {
+      fail(l.number, "too many threads (the limit is " + std::to_string(max_trace_threads) + ")");
     }
     thread_info ti;
     ti.id = static_cast<std::uint32_t>(id);
@@ -525,8 +522,53 @@ trace reader::run() {
   return t;
 }
 
-[[noreturn]] void throw_io(const std::filesystem::path& path, const std::string& what, int err) {
-  throw parse_error(path.string(), 0, what + ": " + std::generic_category().message(err));
+[[noreturn]] void throw_io(const std::string& source, const std::string& what, int err) {
+  throw parse_error(source, 0, what + ": " + std::generic_category().message(err));
+}
+
+// What kind of file st describes, for "<path>: is <kind>, not a trace file".
+const char* file_kind(const struct ::stat& st) {
+  if (S_ISDIR(st.st_mode)) return "a directory";
+  if (S_ISFIFO(st.st_mode)) return "a FIFO";
+  if (S_ISCHR(st.st_mode)) return "a character device";
+  if (S_ISBLK(st.st_mode)) return "a block device";
+  if (S_ISSOCK(st.st_mode)) return "a socket";
+  return "not a regular file";
+}
+
+void check_regular_file(const std::string& source, const struct ::stat& st) {
+  if (!S_ISREG(st.st_mode)) {
+    throw parse_error(source, 0, std::string("is ") + file_kind(st) + ", not a trace file");
+  }
+}
+
+// Appends what fd yields until its end to out, reading at most limit + 1
+// bytes in all (out included). Returns false if there was more than limit.
+bool read_bounded(int fd, const std::string& source, std::size_t limit, std::string& out) {
+  constexpr std::size_t chunk = std::size_t{1} << 16;
+  while (out.size() <= limit) {
+    const std::size_t want = std::min(chunk - 1, limit - out.size()) + 1;  // no overflow at SIZE_MAX
+    const std::size_t old = out.size();
+    out.resize(old + want);
+    const ssize_t got = ::read(fd, out.data() + old, want);
+    out.resize(old + (got > 0 ? static_cast<std::size_t>(got) : 0));
+    if (got == 0) {
+      return true;
+    }
+    if (got < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {  // a non-blocking pipe or socket: wait for it
+        ::pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, -1) >= 0 || errno == EINTR) {
+          continue;
+        }
+      }
+      throw_io(source, "cannot read trace file", errno);
+    }
+  }
+  return false;
 }
 
 std::string sanitize_base_name(std::string_view base) {
@@ -568,29 +610,8 @@ bool is_memory_order(std::string_view text) {
 }
 
 std::optional<std::uint64_t> parse_number(std::string_view text) {
-  int base = 10;
-  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-    base = 16;
-    text.remove_prefix(2);
-  }
-  if (text.empty()) {
-    return std::nullopt;
-  }
-  // from_chars would accept neither sign nor prefix, but it does take
-  // "0x"-less input only; reject anything that is not a digit of the base.
-  for (char c : text) {
-    bool ok = (c >= '0' && c <= '9') ||
-              (base == 16 && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
-    if (!ok) {
-      return std::nullopt;
-    }
-  }
-  std::uint64_t v = 0;
-  auto res = std::from_chars(text.data(), text.data() + text.size(), v, base);
-  if (res.ec != std::errc{} || res.ptr != text.data() + text.size()) {
-    return std::nullopt;
-  }
-  return v;
+  const number_result r = parse_u64(text);
+  return r.ok() ? std::optional<std::uint64_t>(r.value) : std::nullopt;
 }
 
 void validate(const trace& t) {
@@ -608,9 +629,9 @@ void validate(const trace& t) {
       invalid("duplicate param key " + detail::quote(key));
     }
   }
-  if (t.threads.size() > max_threads) {
+  if (t.threads.size() > max_trace_threads) {
     invalid("too many threads (" + std::to_string(t.threads.size()) + "; the limit is " +
-            std::to_string(max_threads) + ")");
+            std::to_string(max_trace_threads) + ")");
   }
   for (std::size_t i = 0; i < t.threads.size(); ++i) {
     if (t.threads[i].id != i) {
@@ -718,43 +739,66 @@ std::string to_text(const trace& t) {
     check("step");
   }
   out.append("end\n");
+  if (out.size() > max_file_size) {
+    invalid("the trace would be " + std::to_string(out.size()) + " bytes long; the limit is " +
+            std::to_string(max_file_size));
+  }
   return out;
 }
 
+trace read_fd(int fd, std::string_view source_name, std::size_t max_bytes) {
+  const std::string source(source_name);
+  std::string data;
+  if (!read_bounded(fd, source, max_bytes, data)) {
+    throw parse_error(source, 0, "more than " + std::to_string(max_bytes) +
+                                     " bytes (the limit for a trace); stopped reading there");
+  }
+  return parse(data, source);
+}
+
 trace read_file(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    throw_io(path, "cannot open trace file", errno);
+  if (path == "-") {
+    return read_fd(STDIN_FILENO, "<stdin>");
   }
+  const std::string source = path.string();
+  // Look before opening: opening a FIFO for reading blocks until a writer
+  // comes, and opening a device can have effects of its own.
   struct ::stat st {};
-  if (::fstat(fd, &st) != 0) {
-    int err = errno;
-    ::close(fd);
-    throw_io(path, "cannot stat trace file", err);
+  if (::stat(path.c_str(), &st) != 0) {
+    throw_io(source, "cannot open trace file", errno);
   }
-  if (S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    throw parse_error(path.string(), 0, "cannot read trace file: it is a directory");
+  check_regular_file(source, st);
+  // O_NONBLOCK: should a FIFO take the file's place after the stat(), the
+  // open() still returns at once and the fstat() below refuses it.
+  int fd = -1;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    throw_io(source, "cannot open trace file", errno);
   }
   std::string data;
-  std::array<char, 1 << 16> buf{};
-  for (;;) {
-    ssize_t got = ::read(fd, buf.data(), buf.size());
-    if (got < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      int err = errno;
-      ::close(fd);
-      throw_io(path, "cannot read trace file", err);
+  try {
+    if (::fstat(fd, &st) != 0) {
+      throw_io(source, "cannot stat trace file", errno);
     }
-    if (got == 0) {
-      break;
+    check_regular_file(source, st);
+    if (static_cast<std::uintmax_t>(st.st_size) > max_file_size) {
+      throw parse_error(source, 0, "the file is " + std::to_string(st.st_size) +
+                                       " bytes, more than the limit of " + std::to_string(max_file_size) +
+                                       " bytes for a trace");
     }
-    data.append(buf.data(), static_cast<std::size_t>(got));
+    data.reserve(static_cast<std::size_t>(st.st_size) + 1);
+    if (!read_bounded(fd, source, max_file_size, data)) {
+      throw parse_error(source, 0, "the file grew past the limit of " + std::to_string(max_file_size) +
+                                       " bytes for a trace while it was read");
+    }
+  } catch (...) {
+    ::close(fd);
+    throw;
   }
   ::close(fd);
-  return parse(data, path.string());
+  return parse(data, source);
 }
 
 trace parse(std::string_view text, std::string_view source_name) {

@@ -16,7 +16,7 @@
 namespace weft::sim {
 
 // Most simulated threads one execution may have, the body's own thread included (a trace
-// file has its own, larger limit: traces::max_threads).
+// file has its own, larger limit: traces::max_trace_threads).
 inline constexpr std::uint32_t max_threads_per_execution = 16;
 
 enum class point_kind : std::uint8_t {

@@ -16,10 +16,14 @@ namespace weft::traces {
 
 // Hard limits; input beyond them is rejected with a parse_error instead of
 // being allocated, and to_text() refuses to write traces beyond them.
-inline constexpr std::size_t max_threads = std::size_t{1} << 16;
+inline constexpr std::size_t max_trace_threads = std::size_t{1} << 16;
 inline constexpr std::size_t max_steps = std::size_t{1} << 26;
 inline constexpr std::size_t max_params = std::size_t{1} << 16;
 inline constexpr std::size_t max_line_length = std::size_t{1} << 20;  // bytes, without the line end
+// Bytes in a whole trace text (64 MiB: close to a million step lines of 70 bytes).
+// read_file() refuses a larger file before reading it and stops reading any
+// input at this many bytes plus one, so it never holds more in memory.
+inline constexpr std::size_t max_file_size = std::size_t{64} << 20;
 
 // File name extension used by write_new_file().
 inline constexpr std::string_view file_extension = ".wtrace";
@@ -36,8 +40,9 @@ struct parse_error : std::runtime_error {
 };
 
 // The trace as version 1 text. Throws std::invalid_argument (see validate())
-// if the trace breaks a rule of the format, or if a line would exceed
-// max_line_length, so that everything written can be read back.
+// if the trace breaks a rule of the format, if a line would exceed
+// max_line_length or the whole text max_file_size, so that everything written
+// can be read back.
 std::string to_text(const trace& t);
 
 // Throws std::invalid_argument naming the first broken rule: thread ids not
@@ -51,9 +56,20 @@ void validate(const trace& t);
 // crashes, hangs or allocates without bound on hostile input.
 trace parse(std::string_view text, std::string_view source_name = "<memory>");
 
-// Reads and parses a file. Throws parse_error; I/O problems (missing file,
-// unreadable, a directory) have line 0 and name the path.
+// Reads and parses a trace file, or standard input if path is "-" (named
+// "<stdin>" in errors). Throws parse_error; problems with the file itself have
+// line 0 and name the path: missing or unreadable; not a regular file (a
+// directory, FIFO, device or socket is refused without being opened, so
+// read_file() never blocks on one); larger than max_file_size, whether it is
+// so from the start or grows while being read. Standard input may be a pipe or
+// terminal; it is read to its end, up to max_file_size bytes.
 trace read_file(const std::filesystem::path& path);
+
+// Reads fd to its end and parses what it read, with source_name in errors.
+// Reads at most max_bytes + 1 bytes: input longer than max_bytes is a
+// parse_error with line 0, found without holding more than that in memory.
+// Leaves fd open. read_file() reads through this.
+trace read_fd(int fd, std::string_view source_name, std::size_t max_bytes = max_file_size);
 
 // "<scenario>-<strategy>-seed<16 hex digits>-e<execution>", from the "seed"
 // and "execution" params (decimal or 0x-hex). A param that is absent or not a
@@ -71,7 +87,8 @@ std::filesystem::path write_new_file(const std::filesystem::path& dir, std::stri
                                      const trace& t);
 
 // A number as written in values and params: decimal, or hex with a 0x/0X
-// prefix; no sign, no surrounding space, no junk, no overflow.
+// prefix; no sign, no surrounding space, no junk, no overflow. The value of
+// parse_u64() (numbers.hpp), without the reason when there is none.
 std::optional<std::uint64_t> parse_number(std::string_view text);
 
 // True if text matches [a-z0-9._-]+ (step kinds, failure kinds, param keys).
