@@ -81,7 +81,8 @@ inline std::string absolute_text(const std::filesystem::path& p) {
 }
 
 // Commands that reproduce the failure of `r` in this test, pasted into a shell anywhere: every
-// path absolute, every word that is not a fixed name quoted.
+// path absolute and single-quoted, as is the test filter; the seed, strategy and numbers are
+// plain words.
 inline std::string repro_command(const report& r) {
   const std::string filter = " " + shell_quote("--gtest_filter=" + current_test_name());
   const std::string exe = shell_quote(self_exe());
@@ -91,11 +92,11 @@ inline std::string repro_command(const report& r) {
   }
   std::string by_seed = "WEFT_SEED=" + format_seed(r.seed) +
                         " WEFT_EXECUTION=" + std::to_string(r.failing_execution) +
-                        " WEFT_STRATEGY=" + shell_quote(r.strategy);
-  for (const auto& [key, value] : r.params) {
-    if (key == "depth") by_seed += " WEFT_DEPTH=" + shell_quote(value);
-    if (key == "pct-steps") by_seed += " WEFT_PCT_STEPS=" + shell_quote(value);
-    if (key == "fault-per-mille") by_seed += " WEFT_FAULT_PER_MILLE=" + shell_quote(value);
+                        " WEFT_STRATEGY=" + r.strategy;  // a strategy's name is one plain word
+  for (const auto& [key, value] : r.params) {  // numbers
+    if (key == "depth") by_seed += " WEFT_DEPTH=" + value;
+    if (key == "pct-steps") by_seed += " WEFT_PCT_STEPS=" + value;
+    if (key == "fault-per-mille") by_seed += " WEFT_FAULT_PER_MILLE=" + value;
   }
   by_seed += " " + exe + filter;
   if (cmd.empty()) return by_seed;
