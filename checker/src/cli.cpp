@@ -78,14 +78,15 @@ std::string find_program_word(const char* argv0) {
     while (true) {
       const std::size_t colon = rest.find(':');
       const std::string_view dir = rest.substr(0, colon);
-      if (!dir.empty()) {
-        const fs::path candidate = fs::path(std::string(dir)) / name;
-        std::error_code ec;
-        if (::access(candidate.c_str(), X_OK) == 0) {
-          // The first one PATH finds is what the bare name runs.
-          if (fs::equivalent(candidate, exe, ec)) return name;
-          break;
-        }
+      // A relative entry ("." or empty) makes what the bare name runs depend on the directory
+      // it is typed in: then only the absolute path works pasted anywhere.
+      if (!dir.starts_with('/')) break;
+      const fs::path candidate = fs::path(std::string(dir)) / name;
+      std::error_code ec;
+      if (fs::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0) {
+        // The first one PATH finds is what the bare name runs.
+        if (fs::equivalent(candidate, exe, ec)) return name;
+        break;
       }
       if (colon == std::string_view::npos) break;
       rest.remove_prefix(colon + 1);

@@ -175,6 +175,28 @@ TEST(CliProcess, AWeftOnThePathIsNamedByItsBareName) {
   EXPECT_EQ(replayed.code, 1) << replayed.out;
 }
 
+TEST(CliProcess, AWeftThePathDoesNotFindFirstIsNamedByItsAbsolutePath) {
+  const fs::path dir = fresh_dir("shadowed");
+  const fs::path other = dir / "other-bin";
+  fs::create_directories(other);
+  {
+    std::ofstream fake(other / "weft");
+    fake << "#!/bin/sh\nexit 0\n";
+  }
+  fs::permissions(other / "weft", fs::perms::owner_all);
+  const std::string real = fs::path(WEFT_CLI).parent_path().string();
+  // Another weft first; a relative entry first (what it finds depends on the directory).
+  for (const std::string& path : {other.string() + ":" + real, std::string(".:") + real}) {
+    child_process weft({WEFT_CLI, "explore", "lost-update", "--seed", "1", "--trace-dir",
+                        (dir / "t").string()},
+                       {}, {"PATH=" + path + ":/usr/bin:/bin"});
+    ASSERT_EQ(weft.finish(), 1) << weft.output();
+    const std::string command = line_after(weft.output(), "  replay      ");
+    EXPECT_EQ(command.rfind("'" + std::string(WEFT_CLI) + "' replay '", 0), 0u)
+        << path << ": " << command;
+  }
+}
+
 TEST(CliProcess, ReplayAndMinimizeEndWithAReplayCommandToo) {
   const fs::path dir = fresh_dir("replay-line");
   child_process weft({WEFT_CLI, "explore", "relaxed-publish", "--seed", "5", "--trace-dir",
