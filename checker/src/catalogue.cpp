@@ -151,8 +151,8 @@ void bounded_buffer(bool fixed) {
 std::vector<scenario> make_catalogue() {
   using fk = sim::failure_kind;
   std::vector<scenario> out;
-  auto pair = [&out](std::string_view name, std::string_view fixed_name, std::string_view summary,
-                     std::string_view fixed_summary, fk kind, void (*body)(bool)) {
+  auto pair = [&out](const char* name, const char* fixed_name, const char* summary,
+                     const char* fixed_summary, fk kind, void (*body)(bool)) {
     out.push_back(scenario{name, summary, true, kind, [body] { body(false); }});
     out.push_back(scenario{fixed_name, fixed_summary, false, fk::none, [body] { body(true); }});
   };

@@ -3,6 +3,7 @@
 #include "trace_commands.hpp"
 
 #include <weft/checker/catalogue.hpp>
+#include <weft/checker/registry.hpp>
 #include <weft/sim/explore.hpp>
 #include <weft/traces/swimlane.hpp>
 #include <weft/traces/trace_io.hpp>
@@ -11,11 +12,17 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <limits.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <system_error>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -35,9 +42,120 @@ struct explore_args {
   std::string trace_dir = "weft-traces";
   std::uint32_t fault_per_mille = 50;
   std::uint64_t steps_max = 20000;
+  std::string json_file;
 };
 
 constexpr std::uint64_t default_iterations = 100'000;
+
+namespace fs = std::filesystem;
+
+// How the user runs this binary: its bare name when PATH finds this very file under it, else
+// its absolute path. Both as a shell word.
+std::string program_word;
+
+std::string self_exe() {
+  char buffer[PATH_MAX];
+  const ssize_t n = ::readlink("/proc/self/exe", buffer, sizeof buffer - 1);
+  if (n <= 0) return {};
+  return std::string(buffer, static_cast<std::size_t>(n));
+}
+
+bool plain_word(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == '.';
+  });
+}
+
+std::string find_program_word(const char* argv0) {
+  std::string exe = self_exe();
+  if (exe.empty()) {
+    std::error_code ec;
+    exe = fs::absolute(argv0 != nullptr ? argv0 : "weft", ec).string();
+  }
+  const std::string name = fs::path(exe).filename().string();
+  if (const char* path = std::getenv("PATH"); path != nullptr && plain_word(name)) {
+    std::string_view rest = path;
+    while (true) {
+      const std::size_t colon = rest.find(':');
+      const std::string_view dir = rest.substr(0, colon);
+      // A relative entry ("." or empty) makes what the bare name runs depend on the directory
+      // it is typed in: then only the absolute path works pasted anywhere.
+      if (!dir.starts_with('/')) break;
+      const fs::path candidate = fs::path(std::string(dir)) / name;
+      std::error_code ec;
+      if (fs::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0) {
+        // The first one PATH finds is what the bare name runs.
+        if (fs::equivalent(candidate, exe, ec)) return name;
+        break;
+      }
+      if (colon == std::string_view::npos) break;
+      rest.remove_prefix(colon + 1);
+    }
+  }
+  return sim::shell_quote(exe);
+}
+
+// The signal that asked explore to stop (SIGINT, SIGTERM), 0 while none has.
+volatile std::sig_atomic_t stop_signal = 0;
+
+extern "C" void on_stop_signal(int signal) { stop_signal = signal; }
+
+// Installs the SIGINT and SIGTERM handlers for the life of one explore command.
+class stop_on_signals {
+ public:
+  stop_on_signals() {
+    stop_signal = 0;
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &action, &old_int_);
+    ::sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~stop_on_signals() {
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  stop_on_signals(const stop_on_signals&) = delete;
+  stop_on_signals& operator=(const stop_on_signals&) = delete;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+bool stop_requested() { return stop_signal != 0; }
+
+const char* signal_name(int signal) { return signal == SIGINT ? "SIGINT" : "SIGTERM"; }
+
+std::uint64_t draw_seed() {
+  std::random_device device;
+  return (std::uint64_t{device()} << 32) ^ device();
+}
+
+// The line that keeps a run's seed even if the run is lost.
+void print_seed_line(std::string_view what, std::string_view strategies, std::uint64_t seed) {
+  std::fprintf(stderr, "weft: explore %.*s strategy %.*s seed %s (resume with --seed %s)\n",
+               static_cast<int>(what.size()), what.data(), static_cast<int>(strategies.size()),
+               strategies.data(), sim::format_seed(seed).c_str(), sim::format_seed(seed).c_str());
+  std::fflush(stderr);
+}
+
+// What explore ran before a signal stopped it.
+int interrupted(std::uint64_t executions, std::uint64_t failures, std::uint64_t seed) {
+  const int signal = stop_signal;
+  std::cout << fmt::format(
+      "weft: STOPPED by {} after {} executions, {} failing; run seed {} (resume with --seed {})\n",
+      signal_name(signal), executions, failures, sim::format_seed(seed), sim::format_seed(seed));
+  std::cout.flush();
+  return 128 + signal;
+}
+
+void write_json_reports(const std::string& file, const std::vector<std::string>& reports) {
+  if (file.empty()) return;
+  sim::write_json(file, reports);
+}
 
 // "30", "30s", "500ms", "2m" -> seconds.
 double parse_duration(const std::string& text) {
@@ -77,6 +195,7 @@ sim::options make_options(const explore_args& a) {
   if (!a.time_limit.empty()) o.time_limit_s = parse_duration(a.time_limit);
   o.trace_dir = a.trace_dir;
   o.runtime.steps_max = a.steps_max;
+  o.should_stop = stop_requested;
   // The bug depth is PCT's parameter: given with the random strategy it would be ignored.
   if (a.depth_given && a.strategy_given && a.strategy != "pct") {
     throw std::invalid_argument(
@@ -107,8 +226,8 @@ void clear_progress() {
 
 int cmd_list() {
   std::size_t width = 0;
-  for (const scenario& s : catalogue()) width = std::max(width, s.name.size());
-  for (const scenario& s : catalogue()) {
+  for (const scenario& s : registered_scenarios()) width = std::max(width, s.name.size());
+  for (const scenario& s : registered_scenarios()) {
     std::cout << fmt::format("{:<{}}  {:<14}  {}\n", s.name, width,
                              s.buggy ? fmt::format("bug:{}", sim::to_string(s.expected)) : "clean",
                              s.summary);
@@ -116,53 +235,82 @@ int cmd_list() {
   return 0;
 }
 
-int explore_named(const explore_args& a) {
+int explore_named(explore_args a) {
   std::vector<const scenario*> chosen;
   for (const std::string& name : a.scenarios) {
-    const scenario* s = find_scenario(name);
+    const scenario* s = find_registered(name);
     if (s == nullptr) {
-      std::cerr << fmt::format("weft: unknown scenario \"{}\" (weft list shows them)\n", name);
+      std::cerr << fmt::format("weft: unknown scenario \"{}\" ({} list shows them)\n", name,
+                               program_word);
       return exit_usage;
     }
     chosen.push_back(s);
   }
+  static_cast<void>(make_options(a));  // usage errors before the seed line
+  const stop_on_signals handlers;
+  if (a.seed.empty()) a.seed = sim::format_seed(draw_seed());
+  const std::uint64_t seed = sim::parse_u64(a.seed, "--seed");
   int worst = 0;
+  std::uint64_t executions = 0;
+  std::uint64_t failures = 0;
+  std::vector<std::string> json;
   for (const scenario* s : chosen) {
+    if (stop_requested()) break;
     sim::options o = make_options(a);
-    o.scenario = std::string(s->name);
+    o.scenario = s->name;
+    print_seed_line(o.scenario, a.strategy, seed);
     attach_progress(o, o.scenario);
     const sim::report r = sim::explore(o, s->body);
     clear_progress();
+    executions += r.executions;
+    failures += r.ok() ? 0 : 1;
+    if (!a.json_file.empty()) json.push_back(sim::to_json(r));
     std::cout << r.text();
     worst = std::max(worst, r.exit_code());
   }
+  write_json_reports(a.json_file, json);
+  if (stop_requested()) return interrupted(executions, failures, seed);
   return worst;
 }
 
 // The demonstration: every scenario under random and pct, checked against its expectation.
-int explore_catalogue(const explore_args& a) {
+int explore_catalogue(explore_args a) {
   const std::vector<std::string> strategies =
       a.strategy_given ? std::vector<std::string>{a.strategy}
                        : std::vector<std::string>{"random", "pct"};
+  static_cast<void>(make_options(a));
+  const stop_on_signals handlers;
+  if (a.seed.empty()) a.seed = sim::format_seed(draw_seed());
+  const std::uint64_t seed = sim::parse_u64(a.seed, "--seed");
+  print_seed_line("every scenario", a.strategy_given ? a.strategy : "random and pct", seed);
   std::cout << fmt::format("{:<30} {:<7} {:<16} {:<28} {:>10} {:>9}\n", "scenario", "strategy",
                            "expected", "outcome", "executions", "time");
   bool all_held = true;
   std::vector<std::string> traces;
-  for (const scenario& s : catalogue()) {
+  std::vector<std::string> json;
+  std::uint64_t executions = 0;
+  std::uint64_t failures = 0;
+  for (const scenario& s : registered_scenarios()) {
     for (const std::string& strategy : strategies) {
+      if (stop_requested()) break;
       explore_args per = a;
       per.strategy = strategy;
       sim::options o = make_options(per);
-      o.scenario = std::string(s.name);
+      o.scenario = s.name;
       attach_progress(o, fmt::format("{} {}", s.name, strategy));
       const sim::report r = sim::explore(o, s.body);
       clear_progress();
+      executions += r.executions;
+      failures += r.ok() ? 0 : 1;
+      if (!a.json_file.empty()) json.push_back(sim::to_json(r));
+      if (r.ok() && !r.complete() && r.stopped_by == sim::stop_reason::requested) break;
       const bool held = s.buggy ? r.failed.kind == s.expected : r.ok();
       all_held = all_held && held;
       const std::string expected =
           s.buggy ? fmt::format("bug: {}", sim::to_string(s.expected)) : "clean";
-      const std::string outcome =
+      std::string outcome =
           r.ok() ? "clean" : fmt::format("found {}", sim::to_string(r.failed.kind));
+      if (r.ok() && !r.complete()) outcome += " (time limit)";
       std::cout << fmt::format("{:<30} {:<7} {:<16} {:<28} {:>10} {:>8.3f}s\n", s.name, strategy,
                                expected, outcome + (held ? "" : "  UNEXPECTED"), r.executions,
                                r.seconds);
@@ -170,16 +318,18 @@ int explore_catalogue(const explore_args& a) {
       if (!held && !r.ok()) std::cout << r.text();
     }
   }
+  write_json_reports(a.json_file, json);
+  if (stop_requested()) return interrupted(executions, failures, seed);
   if (!traces.empty()) {
-    std::cout << fmt::format("\n{} traces written; replay one with: weft replay {}\n",
-                             traces.size(), traces.front());
+    std::cout << fmt::format("\n{} traces written; replay one with: {}\n", traces.size(),
+                             sim::replay_command_for(traces.front()));
   }
   std::cout << (all_held ? "weft: every expectation held\n"
                          : "weft: some expectations did NOT hold\n");
   return all_held ? 0 : 1;
 }
 
-int cmd_replay(const std::string& file) {
+int cmd_replay(const std::string& file, const std::string& json_file) {
   traces::trace t;
   try {
     t = traces::read_file(file);
@@ -187,12 +337,12 @@ int cmd_replay(const std::string& file) {
     std::cerr << "weft: " << e.what() << "\n";
     return exit_usage;
   }
-  const scenario* s = find_scenario(t.scenario);
+  const scenario* s = find_registered(t.scenario);
   if (s == nullptr) {
     std::cerr << fmt::format(
-        "weft: {}: the trace is of scenario \"{}\", which this weft does not have built in "
-        "(replay a trace of your own test with WEFT_REPLAY=<file> in that test)\n",
-        file, t.scenario);
+        "weft: {}: the trace is of scenario \"{}\", which {} does not have registered "
+        "(replay it with the binary that wrote it: its report names the command)\n",
+        file, t.scenario, program_word);
     return exit_usage;
   }
   sim::report r;
@@ -202,6 +352,10 @@ int cmd_replay(const std::string& file) {
     std::cerr << fmt::format("weft: {}: {}\n", file, e.what());
     return exit_usage;
   }
+  std::error_code ec;
+  r.trace_path = fs::absolute(file, ec);
+  if (ec) r.trace_path = file;
+  if (!json_file.empty()) write_json_reports(json_file, {sim::to_json(r)});
   if (r.failed.kind == sim::failure_kind::nondeterminism) {
     std::cout << fmt::format("weft: REPLAY DIVERGED {}  {}\n  {}\n", t.scenario, file,
                              r.failed.message);
@@ -213,9 +367,11 @@ int cmd_replay(const std::string& file) {
     return 0;
   }
   std::cout << fmt::format(
-      "weft: REPLAY {}: reproduced {} at step {} of {}\n  {}\n  at {}:{} in thread {}\n",
+      "weft: REPLAY {}: reproduced {} at step {} of {}\n  {}\n  at {}:{} in thread {}\n"
+      "  replay again {}\n",
       t.scenario, sim::to_string(r.failed.kind), r.failed.step, r.failing_steps, r.failed.message,
-      r.failed.file.empty() ? "-" : r.failed.file, r.failed.line, r.failed.thread);
+      r.failed.file.empty() ? "-" : r.failed.file, r.failed.line, r.failed.thread,
+      sim::replay_command_for(r.trace_path));
   return r.exit_code();
 }
 
@@ -244,11 +400,24 @@ std::string whole_number(const std::string& text) {
 }  // namespace
 
 int run_cli(int argc, char** argv) {
+  register_catalogue();
+  return cli::main(argc, argv);
+}
+
+}  // namespace weft::checker
+
+namespace weft::cli {
+
+using namespace weft::checker;
+
+int main(int argc, char** argv) {
+  program_word = find_program_word(argc > 0 ? argv[0] : nullptr);
+  sim::set_replay_program(program_word + " replay");
   CLI::App app{"weft: deterministic exploration of concurrent code"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("weft ") + WEFT_VERSION_STRING);
 
-  auto* list = app.add_subcommand("list", "list the built-in scenarios");
+  auto* list = app.add_subcommand("list", "list the scenarios this binary has");
 
   explore_args ea;
   auto* explore = app.add_subcommand(
@@ -269,10 +438,13 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::Range(0, 1000));
   explore->add_option("--steps-max", ea.steps_max, "livelock bound per execution (default 20000)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 32));
+  explore->add_option("--json", ea.json_file, "also write the reports to FILE as JSON");
 
   std::string replay_file;
   auto* replay = app.add_subcommand("replay", "replay a trace file and check it reproduces");
   replay->add_option("file", replay_file, "trace file")->required();
+  std::string replay_json;
+  replay->add_option("--json", replay_json, "also write the report to FILE as JSON");
 
   std::string show_file;
   std::size_t show_last = 0;
@@ -329,15 +501,18 @@ int run_cli(int argc, char** argv) {
   try {
     if (*list) return cmd_list();
     if (*explore) return ea.scenarios.empty() ? explore_catalogue(ea) : explore_named(ea);
-    if (*replay) return cmd_replay(replay_file);
+    if (*replay) return cmd_replay(replay_file, replay_json);
     if (*show) return show_html ? cmd_show_html(show_file) : cmd_show(show_file, show_last);
     if (*export_cmd) return cmd_export_chrome(export_file);
     if (*minimize) return cmd_minimize(minimize_file, minimize_out, parse_duration(minimize_time));
   } catch (const std::invalid_argument& e) {
     std::cerr << "weft: " << e.what() << "\n";
     return exit_usage;
+  } catch (const std::runtime_error& e) {  // a --json file that cannot be written
+    std::cerr << "weft: " << e.what() << "\n";
+    return exit_usage;
   }
   return exit_usage;
 }
 
-}  // namespace weft::checker
+}  // namespace weft::cli

@@ -1,6 +1,7 @@
 #include "trace_commands.hpp"
 
-#include <weft/checker/catalogue.hpp>
+#include <weft/checker/registry.hpp>
+#include <weft/sim/explore.hpp>
 #include <weft/checker/cli.hpp>
 #include <weft/sim/minimize.hpp>
 #include <weft/traces/trace_io.hpp>
@@ -23,10 +24,10 @@ int cmd_minimize(const std::string& file, const std::string& out, double time_li
     std::cerr << "weft: " << e.what() << "\n";
     return exit_usage;
   }
-  const scenario* s = find_scenario(t.scenario);
+  const scenario* s = find_registered(t.scenario);
   if (s == nullptr) {
     std::cerr << fmt::format(
-        "weft: {}: the trace is of scenario \"{}\", which this weft does not have built in\n",
+        "weft: {}: the trace is of scenario \"{}\", which this binary does not have registered\n",
         file, t.scenario);
     return exit_usage;
   }
@@ -70,11 +71,13 @@ int cmd_minimize(const std::string& file, const std::string& out, double time_li
   }
   std::cout << fmt::format(
       "weft: MINIMIZE {}: {} kept at {}:{}\n  before  {} steps, {} switches, {} preemptions\n"
-      "  after   {} steps, {} switches, {} preemptions  ({} candidate runs{})\n  written {}\n",
+      "  after   {} steps, {} switches, {} preemptions  ({} candidate runs{})\n  written {}\n"
+      "  replay  {}\n",
       t.scenario, sim::to_string(m.target.kind), m.target.file.empty() ? "-" : m.target.file,
       m.target.line, m.before.steps, m.before.switches, m.before.preemptions, m.after.steps,
       m.after.switches, m.after.preemptions, m.runs,
-      m.complete ? "" : ", stopped by the bound", written.string());
+      m.complete ? "" : ", stopped by the bound", written.string(),
+      sim::replay_command_for(written));
   return 0;
 }
 

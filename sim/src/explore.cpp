@@ -204,16 +204,28 @@ report explore_erased(const options& opts, const std::function<void()>& body) {
       next_progress = now + std::chrono::milliseconds(100);
       opts.on_progress(progress{r.executions, r.iterations, seconds_since(start)});
     }
-    if (opts.time_limit_s > 0 && seconds_since(start) >= opts.time_limit_s) break;
+    if (i >= last) break;
+    if (opts.time_limit_s > 0 && seconds_since(start) >= opts.time_limit_s) {
+      r.stopped_by = stop_reason::time_limit;
+      break;
+    }
+    if (opts.should_stop && opts.should_stop()) {
+      r.stopped_by = stop_reason::requested;
+      break;
+    }
   }
   r.seconds = seconds_since(start);
-  if (r.ok()) return r;
+  if (r.ok()) {
+    r.params = strat->params();
+    return r;
+  }
 
   // The trace is written before anything is printed: a crash while reporting loses nothing.
   if (opts.write_trace) {
     try {
       const traces::trace t = to_trace(r, opts.runtime);
-      r.trace_path = traces::write_new_file(opts.trace_dir, traces::file_base_name(t), t);
+      r.trace_path = std::filesystem::absolute(
+          traces::write_new_file(opts.trace_dir, traces::file_base_name(t), t));
     } catch (const std::exception& e) {
       r.trace_error = e.what();
     }
@@ -342,9 +354,16 @@ std::string report::text(std::string_view replay_command) const {
   }
   if (ok()) {
     const double rate = seconds > 0 ? static_cast<double>(executions) / seconds : 0.0;
-    return fmt::format("weft: PASS {}  strategy={}{} seed={}  {} executions in {:.3f} s ({:.0f}/s)\n",
+    std::string cut;
+    if (stopped_by == stop_reason::time_limit) {
+      cut = fmt::format(" (stopped by the time limit after {} of {} executions)", executions,
+                        iterations);
+    } else if (stopped_by == stop_reason::requested) {
+      cut = fmt::format(" (stopped on request after {} of {} executions)", executions, iterations);
+    }
+    return fmt::format("weft: PASS {}  strategy={}{} seed={}  {} executions in {:.3f} s ({:.0f}/s){}\n",
                        scenario, strategy, params_text, format_seed(seed), executions, seconds,
-                       rate);
+                       rate, cut);
   }
   std::string out = fmt::format("weft: FAIL {}  strategy={}{} seed={} execution={} ({} of {} run)\n",
                                 scenario, strategy, params_text, format_seed(seed),
@@ -369,9 +388,6 @@ std::string report::text(std::string_view replay_command) const {
   out += fmt::format("  {:<12}execution seed {}\n", "seed", format_seed(failing_execution_seed));
   if (!trace_path.empty()) {
     out += fmt::format("  {:<12}{}\n", "trace", trace_path.string());
-    out += fmt::format("  {:<12}{}\n", "replay",
-                       replay_command.empty() ? fmt::format("weft replay {}", trace_path.string())
-                                              : std::string(replay_command));
   } else if (!trace_error.empty()) {
     out += fmt::format("  {:<12}not written: {}\n", "trace", trace_error);
   }
@@ -379,6 +395,12 @@ std::string report::text(std::string_view replay_command) const {
     out += fmt::format("  {:<12}re-run from seed: {}; replay of trace: {}\n", "determinism",
                        reproduced_from_seed ? "same failure" : "DIFFERENT",
                        reproduced_from_trace ? "same failure" : "not confirmed");
+  }
+  // Last, so that the report ends with what to do next.
+  if (!trace_path.empty()) {
+    out += fmt::format("  {:<12}{}\n", "replay",
+                       replay_command.empty() ? replay_command_for(trace_path)
+                                              : std::string(replay_command));
   }
   return out;
 }

@@ -1,8 +1,7 @@
-# cmake -DDOC=<guide.md> -DSOURCE=<test.cpp>[,<test2.cpp>...] -P check_examples.cmake
+# cmake -DDOC=<guide.md> -DSOURCE=<test.cpp>[;<more.cpp>...] -P check_examples.cmake
 #
-# Fails when a ```cpp block of DOC does not appear verbatim in SOURCE (in one of them, when
-# SOURCE names several, comma-separated), so that the examples in
-# the guide are the ones that compile and run as tests. Reports every missing block by the
+# Fails when a ```cpp block of DOC does not appear verbatim in one of the SOURCE files, so that
+# the examples in the guide are the ones that compile and run as tests. Reports every missing block by the
 # line it starts on.
 cmake_minimum_required(VERSION 3.25)
 
@@ -10,11 +9,11 @@ if(NOT DOC OR NOT SOURCE)
   message(FATAL_ERROR "usage: cmake -DDOC=<guide.md> -DSOURCE=<test.cpp> -P check_examples.cmake")
 endif()
 file(READ "${DOC}" doc)
-string(REPLACE "," ";" sources "${SOURCE}")
 set(source "")
-foreach(one IN LISTS sources)
-  file(READ "${one}" text)
-  string(APPEND source "${text}\n")
+foreach(file IN LISTS SOURCE)
+  file(READ "${file}" one)
+  # A line no example contains, so that a block never matches across two files.
+  string(APPEND source "${one}\n//@@ check_examples.cmake: next file @@\n")
 endforeach()
 
 set(open "```cpp\n")

@@ -6,21 +6,12 @@
 // Each body is written against the sim platform exactly as a user would write a test.
 #pragma once
 
-#include <weft/sim/point.hpp>
+#include <weft/checker/registry.hpp>
 
-#include <functional>
 #include <string_view>
 #include <vector>
 
 namespace weft::checker {
-
-struct scenario {
-  std::string_view name;
-  std::string_view summary;
-  bool buggy = false;                                     // a bug the checker must find
-  sim::failure_kind expected = sim::failure_kind::none;   // its kind, when buggy
-  std::function<void()> body;
-};
 
 // Every scenario, bugs and twins interleaved: lost-update, lost-update-fixed, ...
 const std::vector<scenario>& catalogue();

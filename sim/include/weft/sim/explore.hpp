@@ -58,7 +58,19 @@ struct options {
   bool write_trace = true;
   bool verify_replay = true;  // replay the written trace and check the same failure comes back
   std::function<void(const progress&)> on_progress;  // called about 10 times a second
+  // Asked between executions (every batch of up to 256); true ends the run there, as a pass
+  // cut short unless a failure was already found. An execution is never interrupted. The
+  // weft tool answers it from its SIGINT/SIGTERM handlers.
+  std::function<bool()> should_stop;
 };
+
+// Why a run ended before its last execution without a failure.
+enum class stop_reason : std::uint8_t {
+  none,        // it ran every execution, or stopped at a failure
+  time_limit,  // options::time_limit_s ran out
+  requested,   // options::should_stop answered true
+};
+std::string_view to_string(stop_reason r) noexcept;
 
 struct report {
   std::string scenario;
@@ -78,13 +90,41 @@ struct report {
   std::string trace_error;            // why no trace could be written, if so
   bool reproduced_from_seed = false;  // the re-run from the seed failed the same way
   bool reproduced_from_trace = false; // replaying the trace file failed the same way
+  stop_reason stopped_by = stop_reason::none;
 
   bool ok() const noexcept { return !failed; }
+  // Every execution asked for ran (or one failed): not cut short by a time limit or a stop.
+  bool complete() const noexcept { return stopped_by == stop_reason::none; }
   int exit_code() const noexcept { return sim::exit_code(failed.kind); }
-  // The compact human report. `replay_command` is printed on the replay line (the caller
-  // knows how it was run); empty prints "weft replay <trace>".
+  // The compact human report. A pass cut short says so ("PASS (stopped by the time limit
+  // after N of M executions)"). A failure's report ends with the command that replays its
+  // trace: `replay_command` when given (the caller knows how it was run), else
+  // replay_command_for(trace_path).
   std::string text(std::string_view replay_command = {}) const;
 };
+
+// `text` as one word of a POSIX shell: in single quotes, each ' written '\''.
+std::string shell_quote(std::string_view text);
+// The program that replays a trace in this process, as a shell word or words (already quoted):
+// set by weft::cli::main to this binary followed by "replay"; empty until someone sets it.
+// Thread-safe.
+void set_replay_program(std::string command_prefix);
+std::string replay_program();
+// The shell command that replays `trace` (made absolute, then quoted): the replay program
+// followed by the trace when one is set, else a note naming weft::sim::replay_file (a program
+// that explores without weft::cli::main has no command that replays).
+std::string replay_command_for(const std::filesystem::path& trace);
+
+// The report as JSON (schema in docs/report-json.md): `replay_command` as for text().
+std::string to_json(const report& r, std::string_view replay_command = {});
+// Writes {"schema": "weft-report/1", "reports": [...]} to `file` (through a temporary file and a
+// rename, so a reader never sees half of it). Throws std::runtime_error when it cannot.
+void write_json(const std::filesystem::path& file, const std::vector<std::string>& reports_json);
+// Adds one report to the reports this process has written to `file` and rewrites the file
+// with all of them: several check() calls in one test binary share one WEFT_REPORT_JSON.
+// Thread-safe.
+void append_json(const std::filesystem::path& file, const report& r,
+                 std::string_view replay_command = {});
 
 report explore_erased(const options& opts, const std::function<void()>& body);
 template <class F>

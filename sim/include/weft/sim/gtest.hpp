@@ -16,6 +16,11 @@
 //   WEFT_MINIMIZE_TIME=S    seconds check() spends minimising a failing trace (default 2,
 //                           0 = do not minimise); the minimal one is written beside the trace
 //                           as <trace>.min.wtrace and both are reported
+//   WEFT_REPORT_JSON=FILE   also write the reports of this binary's check() calls to FILE as
+//                           JSON (docs/report-json.md); FILE holds every report so far
+//
+// The report ends with the commands that reproduce the failure, pasted anywhere: absolute
+// paths, shell-quoted.
 //
 // expect_failure() is for tests that prove the checker has teeth: it expects the body to fail
 // with a given kind and message, and checks that the failure was reproduced from its seed and
@@ -33,6 +38,8 @@
 
 #include <climits>
 #include <cstdlib>
+#include <filesystem>
+#include <system_error>
 #include <string>
 #include <string_view>
 
@@ -67,23 +74,44 @@ inline std::string self_exe() {
   return std::string(buffer, static_cast<std::size_t>(n));
 }
 
+inline std::string absolute_text(const std::filesystem::path& p) {
+  std::error_code ec;
+  const std::filesystem::path a = std::filesystem::absolute(p, ec);
+  return (ec ? p : a).string();
+}
+
+// Commands that reproduce the failure of `r` in this test, pasted into a shell anywhere: every
+// path absolute and single-quoted, as is the test filter; the seed, strategy and numbers are
+// plain words.
 inline std::string repro_command(const report& r) {
-  const std::string filter = " --gtest_filter=" + current_test_name();
+  const std::string filter = " " + shell_quote("--gtest_filter=" + current_test_name());
+  const std::string exe = shell_quote(self_exe());
   std::string cmd;
   if (!r.trace_path.empty()) {
-    cmd = "WEFT_REPLAY=" + r.trace_path.string() + " " + self_exe() + filter;
+    cmd = "WEFT_REPLAY=" + shell_quote(absolute_text(r.trace_path)) + " " + exe + filter;
   }
   std::string by_seed = "WEFT_SEED=" + format_seed(r.seed) +
                         " WEFT_EXECUTION=" + std::to_string(r.failing_execution) +
-                        " WEFT_STRATEGY=" + r.strategy;
-  for (const auto& [key, value] : r.params) {
+                        " WEFT_STRATEGY=" + r.strategy;  // a strategy's name is one plain word
+  for (const auto& [key, value] : r.params) {  // numbers
     if (key == "depth") by_seed += " WEFT_DEPTH=" + value;
     if (key == "pct-steps") by_seed += " WEFT_PCT_STEPS=" + value;
     if (key == "fault-per-mille") by_seed += " WEFT_FAULT_PER_MILLE=" + value;
   }
-  by_seed += " " + self_exe() + filter;
+  by_seed += " " + exe + filter;
   if (cmd.empty()) return by_seed;
   return cmd + "\n  " + std::string(12, ' ') + "or " + by_seed;
+}
+
+// WEFT_REPORT_JSON=FILE: every check() of this process adds its report to FILE.
+inline void json_report(const report& r, std::string_view replay_command) {
+  const char* file = env("WEFT_REPORT_JSON");
+  if (file == nullptr) return;
+  try {
+    append_json(file, r, replay_command);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "weft: WEFT_REPORT_JSON=" << file << ": " << e.what();
+  }
 }
 
 // Minimises the failing trace of `r` within WEFT_MINIMIZE_TIME seconds (default 2) and
@@ -157,17 +185,31 @@ report check(F&& body, options opts = {}) {
       return r;
     }
     r = replay_trace(t, fn, opts.runtime);
-    r.trace_path = file;
+    r.trace_path = detail::absolute_text(file);
+    const std::string again = "WEFT_REPLAY=" + shell_quote(r.trace_path.string()) + " " +
+                              shell_quote(detail::self_exe()) + " " +
+                              shell_quote("--gtest_filter=" + opts.scenario);
+    detail::json_report(r, again);
     if (!r.ok()) {
-      ADD_FAILURE() << "weft: replay of " << file << ": " << to_string(r.failed.kind) << ": "
-                    << r.failed.message;
+      ADD_FAILURE() << "weft: replay of " << r.trace_path.string() << ": "
+                    << to_string(r.failed.kind) << ": " << r.failed.message << "\n  replay again "
+                    << again;
     }
     return r;
   }
   const runtime_config config = opts.runtime;
   r = explore(from_env(std::move(opts)), fn);
   if (!r.ok()) {
-    ADD_FAILURE() << r.text(detail::repro_command(r)) << detail::minimized_text(r, fn, config);
+    const std::string command = detail::repro_command(r);
+    detail::json_report(r, command.substr(0, command.find('\n')));
+    // The minimised trace goes before the replay line, so that the report ends with the command.
+    std::string text = r.text(command);
+    const std::size_t replay_line = text.rfind("\n  replay ");
+    text.insert(replay_line == std::string::npos ? text.size() : replay_line + 1,
+                detail::minimized_text(r, fn, config));
+    ADD_FAILURE() << text;
+  } else {
+    detail::json_report(r, {});
   }
   return r;
 }
