@@ -4,7 +4,8 @@
 #
 #   find_package      installs the built weft into WORK/prefix, checks what was installed, then
 #                     configures, builds and runs tests/consumer against that prefix, with fmt
-#                     and CLI11 made unfindable (linking weft needs neither);
+#                     and CLI11 made unfindable (linking weft needs neither), and replays a
+#                     failure of the consumer's own-scenario binary with the command it printed;
 #   add_subdirectory  configures tests/consumer with weft's source tree inside it, builds its
 #                     test and runs it;
 #   deb               packs the install with CPack as a .deb and checks its contents and fields.
@@ -61,6 +62,22 @@ if(MODE STREQUAL "find_package")
   expect_match("${last_output}" "100% tests passed" "the consumer's tests")
   if(EXISTS "/usr/include/relacy/relacy.hpp")
     expect_match("${last_output}" "consumer_relacy" "the consumer's Relacy check")
+  endif()
+  expect_match("${last_output}" "consumer_cli_finds_the_bug" "the consumer's own-scenario binary")
+  # The failure's report ends with a command that replays it with the consumer's binary.
+  execute_process(COMMAND "${build}/consumer_cli" explore withdraw-bug --iterations 2000 --seed 1
+                          --trace-dir "${WORK}/cli-traces"
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 1)
+    message(FATAL_ERROR "consumer_cli explore withdraw-bug: exit ${rc}, expected 1\n${out}${err}")
+  endif()
+  string(REGEX MATCH "'[^'\n]*consumer_cli' replay '[^'\n]*'" replay_line "${out}")
+  if(NOT replay_line)
+    message(FATAL_ERROR "no replay command for consumer_cli in:\n${out}")
+  endif()
+  execute_process(COMMAND sh -c "${replay_line}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 1 OR NOT out MATCHES "reproduced assertion")
+    message(FATAL_ERROR "the printed replay command (${replay_line}) gave exit ${rc}:\n${out}${err}")
   endif()
 elseif(MODE STREQUAL "add_subdirectory")
   set(build "${WORK}/consumer")
