@@ -1,58 +1,22 @@
 // The `weft` tool, run as a separate process: exit codes per failure class, byte-identical
 // traces for the same seed across processes, replay, show, and clear errors for bad input.
+#include "process.hpp"
+
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
-#include <vector>
 
 namespace {
 
 namespace fs = std::filesystem;
+using weft::test::files_in;
+using weft::test::read_file;
+using weft::test::result;
+using weft::test::run_weft;
 
-struct result {
-  int code = -1;
-  std::string out;  // stdout and stderr together
-};
-
-result weft(const std::string& args) {
-  const std::string cmd = std::string(WEFT_CLI) + " " + args + " 2>&1";
-  result r;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buffer[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) r.out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::path(::testing::TempDir()) / ("weft-cli-" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::vector<fs::path> traces_in(const fs::path& dir) {
-  std::vector<fs::path> out;
-  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path());
-  std::sort(out.begin(), out.end());
-  return out;
-}
+fs::path fresh_dir(const std::string& name) { return weft::test::fresh_dir("weft-cli-" + name); }
 
 TEST(Cli, SameSeedGivesByteIdenticalTracesInTwoProcesses) {
   for (const char* strategy : {"random", "pct"}) {
@@ -60,40 +24,40 @@ TEST(Cli, SameSeedGivesByteIdenticalTracesInTwoProcesses) {
     const fs::path b = fresh_dir(std::string("same-seed-b-") + strategy);
     const std::string args =
         std::string("explore bounded-buffer-deadlock --seed 0x1234 --strategy ") + strategy;
-    const result ra = weft(args + " --trace-dir " + a.string());
-    const result rb = weft(args + " --trace-dir " + b.string());
+    const result ra = run_weft(args + " --trace-dir " + a.string());
+    const result rb = run_weft(args + " --trace-dir " + b.string());
     EXPECT_EQ(ra.code, 2) << ra.out;
     EXPECT_EQ(rb.code, 2) << rb.out;
-    const auto ta = traces_in(a);
-    const auto tb = traces_in(b);
+    const auto ta = files_in(a);
+    const auto tb = files_in(b);
     ASSERT_EQ(ta.size(), 1u);
     ASSERT_EQ(tb.size(), 1u);
     EXPECT_EQ(ta[0].filename(), tb[0].filename());
-    const std::string text = read(ta[0]);
+    const std::string text = read_file(ta[0]);
     EXPECT_FALSE(text.empty());
-    EXPECT_EQ(text, read(tb[0])) << "traces of the same seed differ";
+    EXPECT_EQ(text, read_file(tb[0])) << "traces of the same seed differ";
   }
 }
 
 TEST(Cli, ExitCodesTellFailureClassesApart) {
   const fs::path dir = fresh_dir("exit-codes");
   const std::string td = " --trace-dir " + dir.string();
-  EXPECT_EQ(weft("explore lost-update --seed 1" + td).code, 1);        // data race: safety
-  EXPECT_EQ(weft("explore abba-deadlock --seed 1" + td).code, 2);      // deadlock
-  EXPECT_EQ(weft("explore abba-deadlock-fixed --seed 1 --iterations 2000" + td).code, 0);
-  EXPECT_EQ(weft("explore no-such-scenario" + td).code, 64);
-  EXPECT_EQ(weft("explore lost-update --strategy dfs" + td).code, 64);
-  EXPECT_EQ(weft("explore lost-update --seed banana" + td).code, 64);
-  EXPECT_EQ(weft("explore lost-update --iterations 0" + td).code, 64);
-  EXPECT_EQ(weft("explore lost-update --time-limit 5parsecs" + td).code, 64);
-  EXPECT_EQ(weft("frobnicate").code, 64);
-  EXPECT_EQ(weft("").code, 64);
-  EXPECT_EQ(weft("--help").code, 0);
+  EXPECT_EQ(run_weft("explore lost-update --seed 1" + td).code, 1);        // data race: safety
+  EXPECT_EQ(run_weft("explore abba-deadlock --seed 1" + td).code, 2);      // deadlock
+  EXPECT_EQ(run_weft("explore abba-deadlock-fixed --seed 1 --iterations 2000" + td).code, 0);
+  EXPECT_EQ(run_weft("explore no-such-scenario" + td).code, 64);
+  EXPECT_EQ(run_weft("explore lost-update --strategy dfs" + td).code, 64);
+  EXPECT_EQ(run_weft("explore lost-update --seed banana" + td).code, 64);
+  EXPECT_EQ(run_weft("explore lost-update --iterations 0" + td).code, 64);
+  EXPECT_EQ(run_weft("explore lost-update --time-limit 5parsecs" + td).code, 64);
+  EXPECT_EQ(run_weft("frobnicate").code, 64);
+  EXPECT_EQ(run_weft("").code, 64);
+  EXPECT_EQ(run_weft("--help").code, 0);
 }
 
 TEST(Cli, FailureReportPrintsTraceAndReplayCommand) {
   const fs::path dir = fresh_dir("report");
-  const result r = weft("explore missed-wakeup --seed 3 --trace-dir " + dir.string());
+  const result r = run_weft("explore missed-wakeup --seed 3 --trace-dir " + dir.string());
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("weft: FAIL missed-wakeup"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("deadlock"), std::string::npos);
@@ -106,11 +70,12 @@ TEST(Cli, FailureReportPrintsTraceAndReplayCommand) {
 
 TEST(Cli, ReplayReproducesWithTheSameExitCode) {
   const fs::path dir = fresh_dir("replay");
-  ASSERT_EQ(weft("explore relaxed-publish --seed 5 --trace-dir " + dir.string()).code, 1);
-  ASSERT_EQ(weft("explore abba-deadlock --seed 5 --strategy pct --trace-dir " + dir.string()).code,
-            2);
-  for (const fs::path& t : traces_in(dir)) {
-    const result r = weft("replay " + t.string());
+  ASSERT_EQ(run_weft("explore relaxed-publish --seed 5 --trace-dir " + dir.string()).code, 1);
+  ASSERT_EQ(
+      run_weft("explore abba-deadlock --seed 5 --strategy pct --trace-dir " + dir.string()).code,
+      2);
+  for (const fs::path& t : files_in(dir)) {
+    const result r = run_weft("replay " + t.string());
     const bool deadlock = t.filename().string().rfind("abba", 0) == 0;
     EXPECT_EQ(r.code, deadlock ? 2 : 1) << r.out;
     EXPECT_NE(r.out.find("reproduced"), std::string::npos) << r.out;
@@ -119,40 +84,40 @@ TEST(Cli, ReplayReproducesWithTheSameExitCode) {
 
 TEST(Cli, TwoRunsNeverOverwriteEachOthersTraces) {
   const fs::path dir = fresh_dir("no-overwrite");
-  weft("explore lost-update --seed 9 --trace-dir " + dir.string());
-  weft("explore lost-update --seed 9 --trace-dir " + dir.string());
-  const auto files = traces_in(dir);
+  run_weft("explore lost-update --seed 9 --trace-dir " + dir.string());
+  run_weft("explore lost-update --seed 9 --trace-dir " + dir.string());
+  const auto files = files_in(dir);
   ASSERT_EQ(files.size(), 2u);
-  EXPECT_EQ(read(files[0]), read(files[1]));
+  EXPECT_EQ(read_file(files[0]), read_file(files[1]));
 }
 
 TEST(Cli, CorruptedTraceGivesAClearErrorWithItsLineNumber) {
   const fs::path dir = fresh_dir("corrupt");
-  ASSERT_EQ(weft("explore lost-update --seed 2 --trace-dir " + dir.string()).code, 1);
-  const fs::path good = traces_in(dir).at(0);
-  std::string text = read(good);
+  ASSERT_EQ(run_weft("explore lost-update --seed 2 --trace-dir " + dir.string()).code, 1);
+  const fs::path good = files_in(dir).at(0);
+  std::string text = read_file(good);
   // Truncate after the header and first step lines.
   const fs::path truncated = dir / "truncated.wtrace";
   std::size_t cut = 0;
   for (int lines = 0; lines < 14 && cut != std::string::npos; ++lines) cut = text.find('\n', cut + 1);
   std::ofstream(truncated, std::ios::binary) << text.substr(0, cut + 1);
-  const result r = weft("replay " + truncated.string());
+  const result r = run_weft("replay " + truncated.string());
   EXPECT_EQ(r.code, 64) << r.out;
   EXPECT_NE(r.out.find(truncated.string() + ":"), std::string::npos) << r.out;
   // Garbage, an empty file, a missing file, and the same errors from show.
   const fs::path garbage = dir / "garbage.wtrace";
   std::ofstream(garbage, std::ios::binary) << "\x7f" "ELF\x02\x01\x01\0\0\0binary";
-  const result g = weft("replay " + garbage.string());
+  const result g = run_weft("replay " + garbage.string());
   EXPECT_EQ(g.code, 64);
   EXPECT_NE(g.out.find(":1: "), std::string::npos) << g.out;
-  EXPECT_EQ(weft("replay " + (dir / "missing.wtrace").string()).code, 64);
-  EXPECT_EQ(weft("show " + garbage.string()).code, 64);
+  EXPECT_EQ(run_weft("replay " + (dir / "missing.wtrace").string()).code, 64);
+  EXPECT_EQ(run_weft("show " + garbage.string()).code, 64);
 }
 
 TEST(Cli, ReplayOfAnEditedTraceReportsDivergenceWithExitCode3) {
   const fs::path dir = fresh_dir("diverge");
-  ASSERT_EQ(weft("explore abba-deadlock --seed 4 --trace-dir " + dir.string()).code, 2);
-  std::string text = read(traces_in(dir).at(0));
+  ASSERT_EQ(run_weft("explore abba-deadlock --seed 4 --trace-dir " + dir.string()).code, 2);
+  std::string text = read_file(files_in(dir).at(0));
   // Claim the trace belongs to another scenario: its steps no longer match the program.
   const std::string from = "scenario abba-deadlock\n";
   const auto at = text.find(from);
@@ -160,15 +125,16 @@ TEST(Cli, ReplayOfAnEditedTraceReportsDivergenceWithExitCode3) {
   text.replace(at, from.size(), "scenario missed-wakeup\n");
   const fs::path edited = dir / "edited.wtrace";
   std::ofstream(edited, std::ios::binary) << text;
-  const result r = weft("replay " + edited.string());
+  const result r = run_weft("replay " + edited.string());
   EXPECT_EQ(r.code, 3) << r.out;
   EXPECT_NE(r.out.find("nondeterminism at step "), std::string::npos) << r.out;
 }
 
 TEST(Cli, ShowDrawsOneSwimlanePerThread) {
   const fs::path dir = fresh_dir("show");
-  ASSERT_EQ(weft("explore bounded-buffer-deadlock --seed 8 --trace-dir " + dir.string()).code, 2);
-  const result r = weft("show " + traces_in(dir).at(0).string());
+  ASSERT_EQ(
+      run_weft("explore bounded-buffer-deadlock --seed 8 --trace-dir " + dir.string()).code, 2);
+  const result r = run_weft("show " + files_in(dir).at(0).string());
   EXPECT_EQ(r.code, 0) << r.out;
   for (const char* lane : {"t0 main", "t1 producer", "t2 consumer-1", "t3 consumer-2"}) {
     EXPECT_NE(r.out.find(lane), std::string::npos) << lane << "\n" << r.out;
@@ -178,14 +144,14 @@ TEST(Cli, ShowDrawsOneSwimlanePerThread) {
 
 TEST(Cli, DemonstrationHoldsEveryExpectation) {
   const fs::path dir = fresh_dir("demo");
-  const result r = weft("explore --iterations 3000 --trace-dir " + dir.string());
+  const result r = run_weft("explore --iterations 3000 --trace-dir " + dir.string());
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("weft: every expectation held"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("bounded-buffer-deadlock-fixed"), std::string::npos);
 }
 
 TEST(Cli, ListNamesEveryScenario) {
-  const result r = weft("list");
+  const result r = run_weft("list");
   EXPECT_EQ(r.code, 0);
   for (const char* name : {"lost-update", "abba-deadlock", "missed-wakeup", "relaxed-publish",
                            "dcl-no-acquire", "bounded-buffer-deadlock"}) {
@@ -198,38 +164,42 @@ TEST(Cli, ListNamesEveryScenario) {
 // what was wrong, never a silent default.
 TEST(Cli, AnUnknownOrMissingCommandNamesTheCommands) {
   for (const char* args : {"frobnicate", ""}) {
-    const result r = weft(args);
+    const result r = run_weft(args);
     EXPECT_EQ(r.code, 64) << args << "\n" << r.out;
     EXPECT_NE(r.out.find("list, explore, replay, show, minimize, export"), std::string::npos)
         << args << "\n" << r.out;
   }
-  EXPECT_NE(weft("frobnicate").out.find("unknown command \"frobnicate\""), std::string::npos);
+  EXPECT_NE(run_weft("frobnicate").out.find("unknown command \"frobnicate\""), std::string::npos);
 }
 
 TEST(Cli, ATimeLimitThatIsNotAFiniteDurationIsRefused) {
   for (const char* limit : {"nan", "inf", "-inf", "-1s"}) {
-    const result r = weft(std::string("explore lost-update --iterations 10 --time-limit ") + limit);
+    const result r =
+        run_weft(std::string("explore lost-update --iterations 10 --time-limit ") + limit);
     EXPECT_EQ(r.code, 64) << limit << "\n" << r.out;
     EXPECT_NE(r.out.find("--time-limit"), std::string::npos) << limit << "\n" << r.out;
   }
 }
 
 TEST(Cli, DepthWithTheRandomStrategyIsRefusedInsteadOfIgnored) {
-  const result r = weft("explore lost-update --strategy random --depth 5");
+  const result r = run_weft("explore lost-update --strategy random --depth 5");
   EXPECT_EQ(r.code, 64) << r.out;
   EXPECT_NE(r.out.find("--depth is the pct strategy's bug depth"), std::string::npos) << r.out;
   const fs::path dir = fresh_dir("depth-pct");
-  EXPECT_EQ(weft("explore lost-update --strategy pct --depth 2 --seed 1 --trace-dir " + dir.string()).code, 1);
+  EXPECT_EQ(
+      run_weft("explore lost-update --strategy pct --depth 2 --seed 1 --trace-dir " + dir.string())
+          .code,
+      1);
 }
 
 TEST(Cli, ShowRefusesANegativeStepCount) {
   const fs::path dir = fresh_dir("show-last");
-  ASSERT_EQ(weft("explore lost-update --seed 1 --trace-dir " + dir.string()).code, 1);
-  const std::string file = traces_in(dir).at(0).string();
-  const result r = weft("show " + file + " --last -1");
+  ASSERT_EQ(run_weft("explore lost-update --seed 1 --trace-dir " + dir.string()).code, 1);
+  const std::string file = files_in(dir).at(0).string();
+  const result r = run_weft("show " + file + " --last -1");
   EXPECT_EQ(r.code, 64) << r.out;
   EXPECT_NE(r.out.find("not a whole number"), std::string::npos) << r.out;
-  EXPECT_EQ(weft("show " + file + " --last 1").code, 0);
+  EXPECT_EQ(run_weft("show " + file + " --last 1").code, 0);
 }
 
 }  // namespace

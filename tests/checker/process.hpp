@@ -1,0 +1,72 @@
+// Helpers for tests that run a program as a separate process: run a shell command and capture
+// its output and exit status, read a whole file, make an empty directory, list a directory.
+// Defining WEFT_CLI (the path of the `weft` binary) before including adds run_weft().
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace weft::test {
+
+namespace fs = std::filesystem;
+
+struct result {
+  int code = -1;    // exit status; -1 when the process could not start or did not exit normally
+  std::string out;  // stdout and stderr together
+};
+
+// Runs `command` through the shell with stderr sent to stdout, and waits for it to end.
+inline result run_shell(const std::string& command) {
+  const std::string cmd = command + " 2>&1";
+  result r;
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (pipe == nullptr) return r;
+  char buffer[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) r.out.append(buffer, n);
+  const int status = ::pclose(pipe);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+#ifdef WEFT_CLI
+// Runs the `weft` tool with `args` (split by the shell).
+inline result run_weft(const std::string& args) {
+  return run_shell(std::string(WEFT_CLI) + " " + args);
+}
+#endif
+
+// The file's bytes; empty when it cannot be read.
+inline std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// An empty directory named `name` under the test temporary directory, removing what was there.
+inline fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::path(::testing::TempDir()) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// The entries of `dir`, sorted by path.
+inline std::vector<fs::path> files_in(const fs::path& dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace weft::test
