@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regression gate for weft::mailbox: reruns bench/mailbox_bench.cpp and compares with a baseline.
+"""Regression gate for weft::mailbox: reruns weft_mailbox_bench and compares with a baseline.
 
     bench/regression_gate.py build/release/bench/weft_mailbox_bench
     bench/regression_gate.py BINARY --baseline bench/baselines/mailbox.json --tolerance 0.10
