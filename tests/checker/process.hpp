@@ -15,19 +15,17 @@
 #include <string>
 #include <vector>
 
-namespace weft::test {
+namespace weft::testing {
 
-namespace fs = std::filesystem;
-
-struct result {
+struct command_result {
   int code = -1;    // exit status; -1 when the process could not start or did not exit normally
   std::string out;  // stdout and stderr together
 };
 
 // Runs `command` through the shell with stderr sent to stdout, and waits for it to end.
-inline result run_shell(const std::string& command) {
+inline command_result run_command(const std::string& command) {
   const std::string cmd = command + " 2>&1";
-  result r;
+  command_result r;
   FILE* pipe = ::popen(cmd.c_str(), "r");
   if (pipe == nullptr) return r;
   char buffer[4096];
@@ -40,13 +38,13 @@ inline result run_shell(const std::string& command) {
 
 #ifdef WEFT_CLI
 // Runs the `weft` tool with `args` (split by the shell).
-inline result run_weft(const std::string& args) {
-  return run_shell(std::string(WEFT_CLI) + " " + args);
+inline command_result run_weft(const std::string& args) {
+  return run_command(std::string(WEFT_CLI) + " " + args);
 }
 #endif
 
 // The file's bytes; empty when it cannot be read.
-inline std::string read_file(const fs::path& p) {
+inline std::string read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::ostringstream s;
   s << in.rdbuf();
@@ -54,19 +52,19 @@ inline std::string read_file(const fs::path& p) {
 }
 
 // An empty directory named `name` under the test temporary directory, removing what was there.
-inline fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::path(::testing::TempDir()) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+inline std::filesystem::path fresh_dir(const std::string& name) {
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
   return dir;
 }
 
 // The entries of `dir`, sorted by path.
-inline std::vector<fs::path> files_in(const fs::path& dir) {
-  std::vector<fs::path> out;
-  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path());
+inline std::vector<std::filesystem::path> files_in(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) out.push_back(e.path());
   std::sort(out.begin(), out.end());
   return out;
 }
 
-}  // namespace weft::test
+}  // namespace weft::testing

@@ -12,12 +12,14 @@
 namespace {
 
 namespace fs = std::filesystem;
-using weft::test::files_in;
-using weft::test::read_file;
-using weft::test::result;
-using weft::test::run_weft;
+using weft::testing::files_in;
+using weft::testing::read_file;
+using weft::testing::run_weft;
+using result = weft::testing::command_result;
 
-fs::path fresh_dir(const std::string& name) { return weft::test::fresh_dir("weft-tools-" + name); }
+fs::path fresh_dir(const std::string& name) {
+  return weft::testing::fresh_dir("weft-tools-" + name);
+}
 
 TEST(MinimizeCli, WritesBesideTheInputAndReplaysTheSameFailure) {
   const fs::path dir = fresh_dir("minimize");
