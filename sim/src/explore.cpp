@@ -30,9 +30,18 @@ std::uint64_t random_seed() {
   return (std::uint64_t{device()} << 32) ^ device();
 }
 
-std::string step_text(const step_record& s) {
+std::string object_text(std::uint32_t id,
+                        const std::vector<std::pair<std::uint32_t, std::string>>& names) {
+  for (const auto& [named, name] : names) {
+    if (named == id) return name;
+  }
+  return fmt::format("o{}", id);
+}
+
+std::string step_text(const step_record& s,
+                      const std::vector<std::pair<std::uint32_t, std::string>>& names) {
   std::string text = fmt::format("{} t{} {}", s.index, s.thread, to_string(s.kind));
-  if (s.object != 0) text += fmt::format(" o{}", s.object);
+  if (s.object != 0) text += " " + object_text(s.object, names);
   if (s.order != order_none) text += fmt::format(" {}", order_name(s.order));
   return text;
 }
@@ -77,7 +86,11 @@ void capture(report& r, const runtime& rt, const failure& f) {
   r.failed = f;
   r.failing_steps = rt.step_count();
   r.steps = rt.steps();
+  r.notes = rt.notes();
   r.thread_names = names_of(rt);
+  r.object_names.clear();
+  for (const auto& [id, name] : rt.object_names().entries()) r.object_names.emplace_back(id, name);
+  std::sort(r.object_names.begin(), r.object_names.end());
 }
 
 // PCT needs k, the length of an execution in steps. It is measured from the run seed alone:
@@ -264,8 +277,8 @@ traces::trace to_trace(const report& r, const runtime_config& config) {
     t.threads.push_back(traces::thread_info{i, r.thread_names[i]});
   }
   if (t.threads.empty()) t.threads.push_back(traces::thread_info{0, "main"});
-  t.steps.reserve(r.steps.size());
-  for (const step_record& s : r.steps) {
+  for (const auto& [id, name] : r.object_names) t.objects.push_back(traces::object_info{id, name});
+  const auto convert = [](const step_record& s) {
     traces::step out;
     out.index = s.index;
     out.thread = s.thread;
@@ -277,8 +290,16 @@ traces::trace to_trace(const report& r, const runtime_config& config) {
       out.where.file = s.where.file_name();
       out.where.line = s.where.line();
     }
-    t.steps.push_back(std::move(out));
-  }
+    if ((s.facts & step_record::has_read) != 0) out.read = s.read;
+    if ((s.facts & step_record::has_written) != 0) out.written = s.written;
+    if ((s.facts & step_record::succeeded) != 0) out.succeeded = true;
+    if ((s.facts & step_record::failed) != 0) out.succeeded = false;
+    return out;
+  };
+  t.steps.reserve(r.steps.size());
+  for (const step_record& s : r.steps) t.steps.push_back(convert(s));
+  t.notes.reserve(r.notes.size());
+  for (const step_record& s : r.notes) t.notes.push_back(convert(s));
   return t;
 }
 
@@ -381,7 +402,7 @@ std::string report::text(std::string_view replay_command) const {
     const std::size_t from = steps.size() > 4 ? steps.size() - 4 : 0;
     for (std::size_t i = from; i < steps.size(); ++i) {
       if (!last.empty()) last += " | ";
-      last += step_text(steps[i]);
+      last += step_text(steps[i], object_names);
     }
     out += fmt::format("  {:<12}{}\n", "last steps", last);
   }

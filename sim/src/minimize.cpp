@@ -90,7 +90,9 @@ bool smaller(const schedule_counts& a, const schedule_counts& b) {
 struct candidate_run {
   failure failed;
   std::vector<step_record> steps;
+  std::vector<step_record> notes;
   std::vector<std::string> thread_names;
+  std::vector<std::pair<std::uint32_t, std::string>> object_names;
   schedule_counts counts;
 };
 
@@ -111,9 +113,12 @@ class search {
     candidate_run out;
     out.failed = rt_.run(strat, 0, body_, true);
     out.steps = rt_.steps();
+    out.notes = rt_.notes();
     for (std::uint32_t i = 0; i < rt_.thread_count(); ++i) {
       out.thread_names.emplace_back(rt_.thread_name(i));
     }
+    for (const auto& [id, name] : rt_.object_names().entries()) out.object_names.emplace_back(id, name);
+    std::sort(out.object_names.begin(), out.object_names.end());
     out.counts = count_schedule(out.steps);
     return out;
   }
@@ -344,7 +349,9 @@ minimize_result minimize(const traces::trace& t, const std::function<void()>& bo
   r.failed = best.failed;
   r.failing_steps = best.steps.size();
   r.steps = best.steps;
+  r.notes = best.notes;
   r.thread_names = best.thread_names;
+  r.object_names = best.object_names;
   result.minimal = to_trace(r, config);
   result.minimal.weft_version = t.weft_version;
   result.minimal.platform = t.platform;

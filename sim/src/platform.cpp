@@ -48,7 +48,7 @@ void mutex::wait_for_owner(runtime& r, std::uint32_t id, const loc& where) {
     if (r.aborting()) return;  // unwinding: never block
     if (owner_ == r.current()) {
       r.fail(failure_kind::deadlock,
-             fmt::format("mutex o{} locked twice by t{} (std::mutex is not recursive)", id,
+             fmt::format("mutex {} locked twice by t{} (std::mutex is not recursive)", r.object_label(id),
                          r.current()),
              where);
       return;
@@ -62,7 +62,8 @@ void mutex::wait_for_owner(runtime& r, std::uint32_t id, const loc& where) {
 void mutex::bad_unlock(runtime& r, std::uint32_t id, const loc& where) {
   if (r.aborting()) return;
   r.fail(failure_kind::assertion,
-         fmt::format("unlock of mutex o{} by t{}, which does not hold it", id, r.current()),
+         fmt::format("unlock of mutex {} by t{}, which does not hold it", r.object_label(id),
+                     r.current()),
          where);
 }
 

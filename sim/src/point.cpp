@@ -10,9 +10,9 @@ constexpr std::array<std::string_view, point_kind_count> point_names = {
     "atomic.load",   "atomic.store",  "atomic.rmw",   "atomic.cas",    "atomic.cas-weak",
     "fence",         "mutex.lock",    "mutex.try-lock", "mutex.unlock", "cv.wait",
     "cv.wait-timed", "cv.notify-one", "cv.notify-all", "park",         "unpark",
-    "sleep",         "now",           "random",
+    "sleep",         "now",           "random",        "var.read",      "var.write",
 };
-static_assert(static_cast<std::size_t>(point_kind::random) + 1 == point_kind_count);
+static_assert(static_cast<std::size_t>(point_kind::var_write) + 1 == point_kind_count);
 
 constexpr std::array<std::string_view, 6> order_names = {"relaxed", "consume", "acquire",
                                                           "release", "acq_rel", "seq_cst"};

@@ -14,7 +14,7 @@ std::string where_text(const weft::source_location& where) {
   return fmt::format("{}:{}", where.file_name(), where.line());
 }
 
-std::string describe_wait(const thread_table& threads, std::uint32_t t) {
+std::string describe_wait(const thread_table& threads, const object_names& names, std::uint32_t t) {
   const thread_slot& s = threads[t];
   switch (s.state) {
     case thread_state::free: return "not started";
@@ -26,55 +26,56 @@ std::string describe_wait(const thread_table& threads, std::uint32_t t) {
   switch (s.reason) {
     case wait_reason::mutex:
       if (s.wait_owner != no_thread) {
-        return fmt::format("waits for mutex o{} held by {} at {}", s.wait_object,
+        return fmt::format("waits for mutex {} held by {} at {}", names.label(s.wait_object),
                            thread_label(s.wait_owner, threads[s.wait_owner].name), at);
       }
-      return fmt::format("waits for mutex o{} at {}", s.wait_object, at);
+      return fmt::format("waits for mutex {} at {}", names.label(s.wait_object), at);
     case wait_reason::condition:
-      return fmt::format("waits on condition_variable o{}{} at {}", s.wait_object,
+      return fmt::format("waits on condition_variable {}{} at {}", names.label(s.wait_object),
                          s.deadline_ns >= 0 ? " (timed)" : "", at);
     case wait_reason::join:
       return fmt::format("joins {} at {}", thread_label(s.wait_object, threads[s.wait_object].name),
                          at);
-    case wait_reason::park: return fmt::format("parked on o{} at {}", s.wait_object, at);
+    case wait_reason::park: return fmt::format("parked on {} at {}", names.label(s.wait_object), at);
     case wait_reason::atomic_wait:
-      return fmt::format("waits on atomic o{} (atomic wait, no notify came) at {}", s.wait_object, at);
+      return fmt::format("waits on atomic {} (atomic wait, no notify came) at {}",
+                         names.label(s.wait_object), at);
     case wait_reason::sleep: return fmt::format("sleeps at {}", at);
     case wait_reason::none: break;
   }
   return "blocked";
 }
 
-std::string deadlock_report(const thread_table& threads) {
+std::string deadlock_report(const thread_table& threads, const object_names& names) {
   std::string text = "every thread is blocked and no timer is pending";
   for (std::uint32_t t = 0; t < threads.count(); ++t) {
     if (threads[t].state == thread_state::blocked) {
-      text += fmt::format("\n  {} {}", thread_label(t, threads[t].name), describe_wait(threads, t));
+      text += fmt::format("\n  {} {}", thread_label(t, threads[t].name), describe_wait(threads, names, t));
     }
   }
   return text;
 }
 
-std::string leak_report(const thread_table& threads) {
+std::string leak_report(const thread_table& threads, const object_names& names) {
   std::string leaked;
   for (std::uint32_t i = 1; i < threads.count(); ++i) {
     if (threads[i].state != thread_state::finished) {
       leaked += fmt::format("\n  {} spawned at {}: {}", thread_label(i, threads[i].name),
-                            where_text(threads[i].spawned_at), describe_wait(threads, i));
+                            where_text(threads[i].spawned_at), describe_wait(threads, names, i));
     }
   }
   if (leaked.empty()) return leaked;
   return "threads still running when the test body returned (join every thread):" + leaked;
 }
 
-std::string race_report(const thread_table& threads, std::uint32_t object, bool write_write,
+std::string race_report(const thread_table& threads, const std::string& object, bool write_write,
                         bool current_writes, std::uint32_t current,
                         const weft::source_location& where, std::uint32_t other,
                         const weft::source_location& other_where) {
   const char* mine = current_writes ? "write" : "read";
   const char* theirs = (write_write || !current_writes) ? "write" : "read";
   return fmt::format(
-      "data race on var o{}: {} by {} at {} is not ordered with the earlier {} by {} at {} (no "
+      "data race on var {}: {} by {} at {} is not ordered with the earlier {} by {} at {} (no "
       "happens-before: publish with release/acquire, or use one mutex)",
       object, mine, thread_label(current, threads[current].name), where_text(where), theirs,
       thread_label(other, threads[other].name), where_text(other_where));

@@ -45,6 +45,8 @@ void runtime::reset_execution(std::uint64_t execution_seed) {
   next_object_ = 1;
   failures_.reset();
   if (!steps_.empty()) steps_.clear();
+  if (!notes_.empty()) notes_.clear();
+  names_.clear();
   threads_.reset();
   clocks_.reset();
   scheduler_.clear();
@@ -188,7 +190,7 @@ void runtime::check_leaks() {
     }
   }
   if (all_finished) return;
-  note_failure(failure_kind::leak, detail::leak_report(threads_), first_spawn);
+  note_failure(failure_kind::leak, detail::leak_report(threads_, names_), first_spawn);
 }
 
 void runtime::unwind_all() {
@@ -220,7 +222,37 @@ void runtime::step_bound_exceeded(const weft::source_location& where) {
 
 void runtime::record(std::uint64_t s, point_kind kind, std::uint32_t object, std::uint8_t order,
                      std::uint64_t value, const weft::source_location& where) {
-  steps_.push_back(step_record{s, current_, kind, order, object, value, where});
+  last_recorded_[current_] = steps_.size();
+  step_record r;
+  r.index = s;
+  r.thread = current_;
+  r.kind = kind;
+  r.order = order;
+  r.object = object;
+  r.value = value;
+  r.where = where;
+  steps_.push_back(r);
+}
+
+void runtime::record_note(point_kind kind, std::uint32_t object,
+                          const weft::source_location& where, std::uint8_t facts,
+                          std::uint64_t bits) {
+  if (failures_.aborting() || current_ >= max_threads_per_execution) return;
+  step_record r;
+  r.index = step_;
+  r.thread = current_;
+  r.kind = kind;
+  r.object = object;
+  r.facts = facts;
+  if ((facts & step_record::has_read) != 0) r.read = bits;
+  if ((facts & step_record::has_written) != 0) r.written = bits;
+  r.where = where;
+  notes_.push_back(r);
+}
+
+void runtime::var_first_use(var_header& v) {
+  fasttrack::reset(v, generation_, next_object_++);
+  if (v.name != nullptr) names_.note(v.id, v.name);
 }
 
 void runtime::decide(std::uint64_t s, point_kind kind, std::uint32_t object) {
@@ -323,11 +355,11 @@ bool runtime::advance_time() noexcept {
 }
 
 std::string runtime::describe_wait(std::uint32_t t) const {
-  return detail::describe_wait(threads_, t);
+  return detail::describe_wait(threads_, names_, t);
 }
 
 void runtime::deadlock() {
-  fail(failure_kind::deadlock, detail::deadlock_report(threads_), threads_[current_].blocked_at);
+  fail(failure_kind::deadlock, detail::deadlock_report(threads_, names_), threads_[current_].blocked_at);
   throw execution_aborted{};
 }
 
@@ -413,7 +445,7 @@ void runtime::race(const var_header& v, bool write_write, bool current_writes,
                    std::uint32_t other, const weft::source_location& other_where,
                    const weft::source_location& where) {
   fail(failure_kind::data_race,
-       detail::race_report(threads_, v.id, write_write, current_writes, current_, where, other,
+       detail::race_report(threads_, names_.label(v.id), write_write, current_writes, current_, where, other,
                            other_where),
        where);
 }

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <set>
 #include <string_view>
@@ -76,11 +77,31 @@ class events {
   bool args_first_ = true;
 };
 
+// Steps and notes in execution order (the notes with index i just before step i); each gets
+// its position as its time stamp.
+struct row {
+  const step* s;
+  bool note;
+};
+
+std::vector<row> timeline(const trace& t) {
+  std::vector<row> rows;
+  rows.reserve(t.steps.size() + t.notes.size());
+  std::size_t n = 0;
+  for (const step& s : t.steps) {
+    for (; n < t.notes.size() && t.notes[n].index <= s.index; ++n) rows.push_back(row{&t.notes[n], true});
+    rows.push_back(row{&s, false});
+  }
+  for (; n < t.notes.size(); ++n) rows.push_back(row{&t.notes[n], true});
+  return rows;
+}
+
 }  // namespace
 
 std::string render_chrome_trace(const trace& t) {
+  const std::vector<row> rows = timeline(t);
   std::set<std::uint32_t> shown;
-  for (const step& s : t.steps) shown.insert(s.thread);
+  for (const row& r : rows) shown.insert(r.s->thread);
   if (t.failure) shown.insert(t.failure->thread);
 
   events e;
@@ -119,36 +140,48 @@ std::string render_chrome_trace(const trace& t) {
   }
 
   // Blocked spans: from a thread's block step to its next step.
-  std::vector<std::optional<std::uint64_t>> blocked_since(t.threads.size());
-  const auto close_span = [&e, &t](std::uint32_t thread, std::uint64_t from, std::uint64_t to) {
+  // Only threads that run have a track, and only they can be blocked.
+  std::map<std::uint32_t, std::optional<std::uint64_t>> blocked_since;
+  const auto close_span = [&e, &rows](std::uint32_t thread, std::uint64_t from, std::uint64_t to) {
     e.begin("blocked", "X", thread, from);
     e.field("dur", std::to_string(to - from));
     e.args_begin();
-    e.arg("at", location_text(t.steps[from].where));
+    e.arg("at", location_text(rows[from].s->where));
     e.args_end();
     e.end();
   };
-  for (std::size_t i = 0; i < t.steps.size(); ++i) {
-    const step& s = t.steps[i];
-    if (s.thread < blocked_since.size() && blocked_since[s.thread]) {
-      close_span(s.thread, *blocked_since[s.thread], i);
-      blocked_since[s.thread].reset();
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const step& s = *rows[i].s;
+    const bool note = rows[i].note;
+    if (auto it = blocked_since.find(s.thread); it != blocked_since.end() && it->second) {
+      close_span(s.thread, *it->second, i);
+      it->second.reset();
     }
     e.begin(s.kind, "i", s.thread, i);
     e.string_field("s", "t");
     e.args_begin();
-    e.arg_number("step", s.index);
-    if (s.object != 0) e.arg("object", "o" + std::to_string(s.object));
+    if (note) {
+      e.arg("note", "not a scheduling step");
+    } else {
+      e.arg_number("step", s.index);
+    }
+    if (s.object != 0) {
+      e.arg("object", "o" + std::to_string(s.object));
+      if (const std::string* name = t.object_name(s.object)) e.arg("name", *name);
+    }
     if (s.order != "-") e.arg("order", s.order);
-    e.arg_number("value", s.value);
+    if (!note) e.arg_number("value", s.value);
+    if (s.read) e.arg_number("read", *s.read);
+    if (s.written) e.arg_number("written", *s.written);
+    if (s.succeeded) e.arg("cas", *s.succeeded ? "ok" : "failed");
     e.arg("at", location_text(s.where));
     e.args_end();
     e.end();
-    if (s.kind == "block" && s.thread < blocked_since.size()) blocked_since[s.thread] = i;
+    if (s.kind == "block" && !note) blocked_since[s.thread] = i;
   }
-  const std::uint64_t end = t.steps.size();
-  for (std::uint32_t th = 0; th < blocked_since.size(); ++th) {
-    if (blocked_since[th]) close_span(th, *blocked_since[th], end);
+  const std::uint64_t end = rows.size();
+  for (const auto& [th, since] : blocked_since) {
+    if (since) close_span(th, *since, end);
   }
   if (t.failure) {
     e.begin("FAIL: " + t.failure->kind, "i", t.failure->thread, end);

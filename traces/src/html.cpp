@@ -71,6 +71,7 @@ h1{font-size:18px;margin:0 0 .3em}
 .idx{color:#888;text-align:right;padding:3px 4px;font-family:monospace}
 .step{background:#fff;border:1px solid #c8d0da;border-radius:3px;padding:2px 4px;margin:0 3px;font-family:monospace;z-index:1;position:relative}
 .step .loc{color:#777;font-size:11px;overflow-wrap:anywhere}
+.step.note{border-style:dashed}
 .step.fail{background:#ffd6d6;border:2px solid #c00}
 .step.involved{background:#fff2c6;border:2px solid #d08c00}
 svg#links{position:absolute;left:0;top:0;pointer-events:none;z-index:2}
@@ -104,14 +105,46 @@ constexpr std::string_view script = R"(
 })();
 )";
 
+
+// One row of the page: a step (id "s<position in steps>") or a note ("n<position in notes>").
+struct row {
+  const step* s;
+  bool note;
+  std::size_t position;
+};
+
+// Steps and notes in execution order: the notes with index i come just before step i.
+std::vector<row> timeline(const trace& t) {
+  std::vector<row> rows;
+  rows.reserve(t.steps.size() + t.notes.size());
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < t.steps.size(); ++i) {
+    for (; n < t.notes.size() && t.notes[n].index <= t.steps[i].index; ++n) rows.push_back(row{&t.notes[n], true, n});
+    rows.push_back(row{&t.steps[i], false, i});
+  }
+  for (; n < t.notes.size(); ++n) rows.push_back(row{&t.notes[n], true, n});
+  return rows;
+}
+
+std::string row_id(const row& r) { return (r.note ? "n" : "s") + std::to_string(r.position); }
+
+std::string value_text(std::uint64_t v) {
+  if (v >= (std::uint64_t{1} << 63)) return "-" + std::to_string(~v + 1);
+  if (v < 1000000) return std::to_string(v);
+  char buffer[24];
+  std::snprintf(buffer, sizeof buffer, "0x%llx", static_cast<unsigned long long>(v));
+  return buffer;
+}
+
 }  // namespace
 
 std::string render_html(const trace& t) {
+  const std::vector<row> rows = timeline(t);
   std::set<std::uint32_t> shown;
   std::map<std::uint32_t, std::size_t> last_step;
-  for (std::size_t i = 0; i < t.steps.size(); ++i) {
-    shown.insert(t.steps[i].thread);
-    last_step[t.steps[i].thread] = i;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    shown.insert(rows[i].s->thread);
+    last_step[rows[i].s->thread] = i;
   }
   if (t.failure) shown.insert(t.failure->thread);
   std::map<std::uint32_t, std::size_t> column;
@@ -133,7 +166,19 @@ std::string render_html(const trace& t) {
     if (t.failure->kind == "data-race") {
       for (const auto& [th, pos] : mentions) {
         if (pos < 3 || m.compare(pos - 3, 3, "by ") != 0 || th == t.failure->thread) continue;
-        if (const auto s = last_of(th)) {
+        // The other access: that thread's last access to the same var before the failing one
+        // (with notes recorded), else its last row.
+        std::optional<std::size_t> other;
+        if (failing && rows[*failing].note) {
+          for (std::size_t i = *failing; i-- > 0;) {
+            if (rows[i].note && rows[i].s->thread == th && rows[i].s->object == rows[*failing].s->object) {
+              other = i;
+              break;
+            }
+          }
+        }
+        if (!other) other = last_of(th);
+        if (const auto s = other) {
           involved.insert(*s);
           if (failing) {
             links.emplace_back(*s, *failing);
@@ -190,32 +235,41 @@ std::string render_html(const trace& t) {
     out.append("</pre></div>\n");
   }
   out.append("<div class=\"meta\">").append(std::to_string(shown.size())).append(" threads, ");
-  out.append(std::to_string(t.steps.size())).append(" steps</div>\n");
+  out.append(std::to_string(t.steps.size())).append(" steps");
+  if (!t.notes.empty()) out.append(", ").append(std::to_string(t.notes.size())).append(" notes");
+  out.append("</div>\n");
   out.append("<div class=\"wrap\" id=\"wrap\"><div class=\"grid\" style=\"grid-template-columns:4em repeat(");
   out.append(std::to_string(shown.size())).append(",minmax(14em,1fr))\">\n");
-  const std::string rows = std::to_string(t.steps.size() + 1);
+  const std::string row_span = std::to_string(rows.size() + 1);
   std::map<std::uint32_t, std::string> names;
   for (const thread_info& th : t.threads) names[th.id] = th.name;
   for (const std::uint32_t th : shown) {
     out.append("<div class=\"lane\" data-thread=\"").append(std::to_string(th));
     out.append("\" style=\"grid-column:").append(std::to_string(column[th]));
-    out.append(";grid-row:1 / span ").append(rows).append("\"></div><div class=\"lane-head\" style=\"grid-column:");
+    out.append(";grid-row:1 / span ").append(row_span).append("\"></div><div class=\"lane-head\" style=\"grid-column:");
     out.append(std::to_string(column[th])).append(";grid-row:1\">t");
     out.append(std::to_string(th)).append(" ").append(esc(names[th])).append("</div>\n");
   }
-  for (std::size_t i = 0; i < t.steps.size(); ++i) {
-    const step& s = t.steps[i];
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const step& s = *rows[i].s;
     const std::string row = std::to_string(i + 2);
     out.append("<div class=\"idx\" style=\"grid-column:1;grid-row:").append(row).append("\">");
-    out.append(std::to_string(s.index)).append("</div><div class=\"step");
+    out.append(rows[i].note ? std::string("&middot;") : std::to_string(s.index)).append("</div><div class=\"step");
+    if (rows[i].note) out.append(" note");
     if (failing && *failing == i) out.append(" fail");
     if (involved.count(i) != 0) out.append(" involved");
-    out.append("\" id=\"s").append(std::to_string(i)).append("\" style=\"grid-column:");
+    out.append("\" id=\"").append(row_id(rows[i])).append("\" style=\"grid-column:");
     out.append(std::to_string(column[s.thread])).append(";grid-row:").append(row).append("\">");
     out.append("<b>").append(esc(s.kind)).append("</b>");
-    if (s.object != 0) out.append(" o").append(std::to_string(s.object));
+    if (s.object != 0) {
+      const std::string* name = t.object_name(s.object);
+      out.append(" ").append(name != nullptr ? esc(*name) : "o" + std::to_string(s.object));
+    }
     if (s.order != "-") out.append(" ").append(esc(s.order));
-    out.append(" =").append(std::to_string(s.value));
+    if (!rows[i].note) out.append(" =").append(std::to_string(s.value));
+    if (s.read) out.append(" r=").append(value_text(*s.read));
+    if (s.written) out.append(" w=").append(value_text(*s.written));
+    if (s.succeeded) out.append(*s.succeeded ? " ok" : " failed");
     if (failing && *failing == i) out.append(" <b>&larr; FAIL: ").append(esc(t.failure->kind)).append("</b>");
     out.append("<div class=\"loc\">").append(esc(location_text(s.where))).append("</div></div>\n");
   }
@@ -223,8 +277,8 @@ std::string render_html(const trace& t) {
              "markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#c00\"/>"
              "</marker></defs></svg></div>\n<div id=\"link-data\" hidden>");
   for (std::size_t i = 0; i < links.size(); ++i) {
-    out.append("<span class=\"link\" data-from=\"s").append(std::to_string(links[i].first));
-    out.append("\" data-to=\"s").append(std::to_string(links[i].second)).append("\" data-label=\"");
+    out.append("<span class=\"link\" data-from=\"").append(row_id(rows[links[i].first]));
+    out.append("\" data-to=\"").append(row_id(rows[links[i].second])).append("\" data-label=\"");
     out.append(esc(labels[i])).append("\"></span>");
   }
   out.append("</div>\n<script>").append(script).append("</script>\n</body></html>\n");

@@ -1,4 +1,4 @@
-// Version 1 text format of weft traces: writer, reader and trace files.
+// The text format of weft traces (versions 1 and 2): writer, reader and trace files.
 #include "weft/traces/trace_io.hpp"
 
 #include <fcntl.h>
@@ -28,13 +28,36 @@ const std::string* trace::param(std::string_view key) const {
   return nullptr;
 }
 
+const std::string* trace::object_name(std::uint32_t id) const {
+  for (const object_info& o : objects) {
+    if (o.id == id) {
+      return &o.name;
+    }
+  }
+  return nullptr;
+}
+
 namespace {
 
 constexpr std::array<std::string_view, 6> memory_orders = {"relaxed", "consume", "acquire",
                                                            "release", "acq_rel", "seq_cst"};
 
-// Shortest possible step line plus its line end: "0 t0 a o0 - 0 -\n".
+// Shortest possible step or note line plus its line end: "0 t0 a o0 - 0 -\n".
 constexpr std::size_t min_step_line_bytes = 16;
+
+// The optional fields of a step or note line (version 2), in the order the writer puts them.
+constexpr std::string_view read_key = "r=";
+constexpr std::string_view written_key = "w=";
+constexpr std::string_view ok_key = "ok=";
+
+// True if the trace needs version 2 of the format.
+bool needs_version_2(const trace& t) {
+  if (!t.notes.empty() || !t.objects.empty()) {
+    return true;
+  }
+  return std::any_of(t.steps.begin(), t.steps.end(),
+                     [](const step& s) { return s.read || s.written || s.succeeded; });
+}
 
 std::string format_what(const std::string& source, std::size_t line, const std::string& problem) {
   if (line == 0) {
@@ -132,8 +155,13 @@ void append_text_line(std::string& out, std::string_view key, std::string_view v
   out.push_back('\n');
 }
 
-void append_step_line(std::string& out, const step& s) {
-  append_number(out, s.index);
+// A step line, or a note line (whose first field is "-") when note is true.
+void append_step_line(std::string& out, const step& s, bool note = false) {
+  if (note) {
+    out.push_back('-');
+  } else {
+    append_number(out, s.index);
+  }
   out.append(" t");
   append_number(out, s.thread);
   out.push_back(' ');
@@ -146,6 +174,21 @@ void append_step_line(std::string& out, const step& s) {
   append_number(out, s.value);
   out.push_back(' ');
   append_location(out, s.where);
+  if (s.read) {
+    out.push_back(' ');
+    out.append(read_key);
+    append_number(out, *s.read);
+  }
+  if (s.written) {
+    out.push_back(' ');
+    out.append(written_key);
+    append_number(out, *s.written);
+  }
+  if (s.succeeded) {
+    out.push_back(' ');
+    out.append(ok_key);
+    out.push_back(*s.succeeded ? '1' : '0');
+  }
   out.push_back('\n');
 }
 
@@ -185,6 +228,10 @@ class reader {
   void check_token(std::string_view raw, std::size_t line_number, std::string_view what);
   void parse_header(trace& t);
   void parse_step(const line& l, std::uint64_t expected_index, const trace& t, step& s);
+  void parse_objects(line& l, trace& t, std::string_view& expected);
+  void needs_v2(std::size_t line_number, std::string_view what) const;
+
+  int version_ = 1;
 
   std::string_view text_;
   std::string_view source_;
@@ -325,11 +372,12 @@ void reader::parse_header(trace& t) {
     fail(l.number, "bad trace format version " + detail::quote(f[1]) + " (this weft reads version " +
                        std::to_string(format_version) + ")");
   }
-  if (f[1] != std::to_string(format_version)) {
+  if (f[1] != "1" && f[1] != "2") {
     std::string shown = f[1].size() > 20 ? std::string(f[1].substr(0, 20)) + "..." : std::string(f[1]);
-    fail(l.number, "unsupported trace format version " + shown + " (this weft reads version " +
+    fail(l.number, "unsupported trace format version " + shown + " (this weft reads versions 1 to " +
                        std::to_string(format_version) + ")");
   }
+  version_ = f[1] == "2" ? 2 : 1;
 
   t.scenario = text_value(expect_key("scenario", ""), "scenario");
   t.weft_version = text_value(expect_key("weft-version", ""), "weft version");
@@ -337,17 +385,34 @@ void reader::parse_header(trace& t) {
   t.strategy = text_value(expect_key("strategy", ""), "strategy");
 }
 
-void reader::parse_step(const line& l, std::uint64_t expected_index, const trace& t, step& s) {
-  std::array<std::string_view, 7> f;
-  std::size_t n = split_fields(l.text, f);
-  if (n != f.size()) {
-    fail(l.number, "step line has " + std::to_string(n) +
-                       " fields, expected 7: <index> t<thread> <kind> o<object> <order> <value> <location>");
+void reader::needs_v2(std::size_t line_number, std::string_view what) const {
+  if (version_ < 2) {
+    fail(line_number, std::string(what) + " needs trace format version 2 (this trace says \"weft-trace 1\")");
   }
-  s.index = decimal(f[0], UINT64_MAX, l.number, "step index");
-  if (s.index != expected_index) {
-    fail(l.number, "step index " + std::to_string(s.index) + " out of order (expected " +
-                       std::to_string(expected_index) + ")");
+}
+
+// A step line, or a note line ("-" in place of the index), whose index becomes expected_index.
+void reader::parse_step(const line& l, std::uint64_t expected_index, const trace& t, step& s) {
+  std::array<std::string_view, 10> f;
+  std::size_t n = split_fields(l.text, f);
+  const bool note = f[0] == "-";
+  if (n < 7 || (version_ < 2 && n > 7)) {
+    fail(l.number, "step line has " + std::to_string(n) +
+                       " fields, expected 7: <index> t<thread> <kind> o<object> <order> <value> <location>" +
+                       (version_ < 2 ? "" : " [r=<value>] [w=<value>] [ok=1|0]"));
+  }
+  if (n > f.size()) {
+    fail(l.number, "step line has " + std::to_string(n) + " fields, at most 10 are allowed");
+  }
+  if (note) {
+    needs_v2(l.number, "a note line (\"-\" in place of the step index)");
+    s.index = expected_index;
+  } else {
+    s.index = decimal(f[0], UINT64_MAX, l.number, "step index");
+    if (s.index != expected_index) {
+      fail(l.number, "step index " + std::to_string(s.index) + " out of order (expected " +
+                         std::to_string(expected_index) + ")");
+    }
   }
   if (f[1].front() != 't') {
     fail(l.number, "bad thread " + detail::quote(f[1]) + " (expected t<id>)");
@@ -370,6 +435,45 @@ void reader::parse_step(const line& l, std::uint64_t expected_index, const trace
   s.order.assign(f[4]);
   s.value = number(f[5], l.number, "step value");
   s.where = parse_location(f[6], l.number, "step location");
+  for (std::size_t i = 7; i < n; ++i) {
+    std::string_view field = f[i];
+    if (field.substr(0, read_key.size()) == read_key && !s.read) {
+      s.read = number(field.substr(read_key.size()), l.number, "value read (r=)");
+    } else if (field.substr(0, written_key.size()) == written_key && !s.written) {
+      s.written = number(field.substr(written_key.size()), l.number, "value written (w=)");
+    } else if ((field == "ok=1" || field == "ok=0") && !s.succeeded) {
+      s.succeeded = field == "ok=1";
+    } else {
+      fail(l.number, "bad or repeated step field " + detail::quote(field) +
+                         " (expected r=<value>, w=<value> or ok=1|0, each at most once)");
+    }
+  }
+}
+
+// "object <id> <name>" lines: ids ascending, not 0; names not empty.
+void reader::parse_objects(line& l, trace& t, std::string_view& expected) {
+  while (first_field(l.text) == "object") {
+    needs_v2(l.number, "an \"object\" line");
+    std::array<std::string_view, 3> f;
+    if (split_fields(l.text, f) != 3) {
+      fail(l.number, "expected \"object <id> <name>\" (spaces in names are written \\x20)");
+    }
+    auto id = decimal(f[1], UINT32_MAX, l.number, "object id");
+    if (id == 0 || (!t.objects.empty() && id <= t.objects.back().id)) {
+      fail(l.number, "object id " + std::to_string(id) + " out of order (ids are above 0 and ascending)");
+    }
+    if (t.objects.size() == max_named_objects) {
+      fail(l.number, "too many named objects (the limit is " + std::to_string(max_named_objects) + ")");
+    }
+    object_info o;
+    o.id = static_cast<std::uint32_t>(id);
+    o.name = field_value(f[2], l.number, "object name");
+    t.objects.push_back(std::move(o));
+    expected = "\"object\" or \"steps\"";
+    if (!next(l)) {
+      fail(end_line(), "truncated: missing \"steps\" line");
+    }
+  }
 }
 
 trace reader::run() {
@@ -458,6 +562,7 @@ trace reader::run() {
     expected = "\"thread\" or \"steps\"";
     advance();
   }
+  parse_objects(l, t, expected);
   std::string_view key = first_field(l.text);
   if (key != "steps") {
     fail(l.number, "unexpected " + detail::quote(key) + " line (expected " + std::string(expected) + ")");
@@ -481,7 +586,32 @@ trace reader::run() {
   // Never reserve more steps than the rest of the text could hold.
   std::size_t remaining = text_.size() - pos_;
   t.steps.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(count, remaining / min_step_line_bytes + 1)));
-  for (std::uint64_t i = 0; i < count; ++i) {
+  // Reads one step or note line; returns false for a note.
+  auto read_entry = [&](std::uint64_t i) {
+    step s;
+    parse_step(l, i, t, s);
+    const bool note = first_field(l.text) == "-";
+    // Reading turns hex values into decimal, which may lengthen a line by up
+    // to two bytes per number; make sure what to_text() would write is still readable.
+    if (l.text.size() + 6 > max_line_length) {
+      std::string canonical;
+      append_step_line(canonical, s, note);
+      if (canonical.size() - 1 > max_line_length) {
+        fail(l.number, "line too long once the value is written in decimal (the limit is " +
+                           std::to_string(max_line_length) + " bytes)");
+      }
+    }
+    if (note) {
+      if (t.notes.size() == max_steps) {
+        fail(l.number, "too many notes (the limit is " + std::to_string(max_steps) + ")");
+      }
+      t.notes.push_back(std::move(s));
+      return false;
+    }
+    t.steps.push_back(std::move(s));
+    return true;
+  };
+  for (std::uint64_t i = 0; i < count;) {
     if (!next(l)) {
       fail(end_line(), "truncated: expected " + std::to_string(count) + " steps, file ends after " +
                            std::to_string(i));
@@ -490,22 +620,18 @@ trace reader::run() {
       fail(l.number, "truncated: expected " + std::to_string(count) + " steps, got \"end\" after " +
                          std::to_string(i));
     }
-    step s;
-    parse_step(l, i, t, s);
-    // Reading turns hex values into decimal, which may lengthen a line by up
-    // to two bytes; make sure what to_text() would write is still readable.
-    if (l.text.size() + 2 > max_line_length) {
-      std::string canonical;
-      append_step_line(canonical, s);
-      if (canonical.size() - 1 > max_line_length) {
-        fail(l.number, "line too long once the value is written in decimal (the limit is " +
-                           std::to_string(max_line_length) + " bytes)");
-      }
+    if (read_entry(i)) {
+      ++i;
     }
-    t.steps.push_back(std::move(s));
   }
 
-  if (!next(l)) {
+  // Notes after the last step.
+  bool more = next(l);
+  while (more && first_field(l.text) == "-") {
+    read_entry(count);
+    more = next(l);
+  }
+  if (!more) {
     fail(end_line(), "missing \"end\" line");
   }
   std::array<std::string_view, 2> ef;
@@ -648,9 +774,45 @@ void validate(const trace& t) {
               std::to_string(t.threads.size()) + " threads)");
     }
   }
+  if (t.objects.size() > max_named_objects) {
+    invalid("too many named objects (" + std::to_string(t.objects.size()) + "; the limit is " +
+            std::to_string(max_named_objects) + ")");
+  }
+  for (std::size_t i = 0; i < t.objects.size(); ++i) {
+    const object_info& o = t.objects[i];
+    if (o.id == 0 || (i > 0 && o.id <= t.objects[i - 1].id)) {
+      invalid("named object o" + std::to_string(o.id) + " out of order (ids are above 0 and ascending)");
+    }
+    if (o.name.empty()) {
+      invalid("named object o" + std::to_string(o.id) + " has an empty name");
+    }
+  }
   if (t.steps.size() > max_steps) {
     invalid("too many steps (" + std::to_string(t.steps.size()) + "; the limit is " +
             std::to_string(max_steps) + ")");
+  }
+  if (t.notes.size() > max_steps) {
+    invalid("too many notes (" + std::to_string(t.notes.size()) + "; the limit is " +
+            std::to_string(max_steps) + ")");
+  }
+  for (std::size_t i = 0; i < t.notes.size(); ++i) {
+    const step& s = t.notes[i];
+    const std::string at = "note " + std::to_string(i) + ": ";
+    if (s.index > t.steps.size() || (i > 0 && s.index < t.notes[i - 1].index)) {
+      invalid(at + "index is " + std::to_string(s.index) +
+              " (a note's index is that of the step after it: ascending, at most the step count)");
+    }
+    if (s.thread >= t.threads.size()) {
+      invalid(at + "thread t" + std::to_string(s.thread) + " is not declared (" +
+              std::to_string(t.threads.size()) + " threads)");
+    }
+    if (!is_token(s.kind)) {
+      invalid(at + "kind " + detail::quote(s.kind) + " is not a token [a-z0-9._-]+");
+    }
+    if (!is_memory_order(s.order)) {
+      invalid(at + "order " + detail::quote(s.order) +
+              " is not -, relaxed, consume, acquire, release, acq_rel or seq_cst");
+    }
   }
   for (std::size_t i = 0; i < t.steps.size(); ++i) {
     const step& s = t.steps[i];
@@ -691,7 +853,7 @@ std::string to_text(const trace& t) {
   };
 
   out.append("weft-trace ");
-  append_number(out, static_cast<std::uint64_t>(format_version));
+  append_number(out, needs_version_2(t) ? 2u : 1u);
   out.push_back('\n');
   append_text_line(out, "scenario", t.scenario);
   append_text_line(out, "weft-version", t.weft_version);
@@ -731,13 +893,30 @@ std::string to_text(const trace& t) {
     out.push_back('\n');
     check("thread name");
   }
+  for (const object_info& o : t.objects) {
+    out.append("object ");
+    append_number(out, o.id);
+    out.push_back(' ');
+    detail::append_escaped(out, o.name, detail::escape_mode::field);
+    out.push_back('\n');
+    check("object name");
+  }
   out.append("steps ");
   append_number(out, t.steps.size());
   out.push_back('\n');
+  std::size_t next_note = 0;
+  auto notes_before = [&](std::uint64_t index) {
+    for (; next_note < t.notes.size() && t.notes[next_note].index <= index; ++next_note) {
+      append_step_line(out, t.notes[next_note], true);
+      check("note");
+    }
+  };
   for (const step& s : t.steps) {
+    notes_before(s.index);
     append_step_line(out, s);
     check("step");
   }
+  notes_before(t.steps.size());
   out.append("end\n");
   if (out.size() > max_file_size) {
     invalid("the trace would be " + std::to_string(out.size()) + " bytes long; the limit is " +

@@ -39,6 +39,7 @@ struct os {
    public:
     var() = default;
     var(T value) : value_(std::move(value)) {}  // NOLINT: implicit, `var<int> v[2]{1, 2}`
+    var(T value, const char* name) : value_(std::move(value)) { static_cast<void>(name); }
     var(const var&) = delete;
     var& operator=(const var&) = delete;
 
@@ -127,6 +128,14 @@ struct os {
   static std::uint64_t random(std::uint64_t bound) noexcept;
   [[noreturn]] static void assert_failed(const char* expr, const char* message,
                                          weft::source_location where) noexcept;
+  // Names an object for the simulator's reports and traces; real threads record nothing, so
+  // here it does nothing. (os::atomic is std::atomic itself, which has no name constructor:
+  // portable code names atomics with P::name.)
+  template <class Object>
+  static void name(Object& object, const char* text) noexcept {
+    static_cast<void>(object);
+    static_cast<void>(text);
+  }
 };
 
 static_assert(platform<os>);

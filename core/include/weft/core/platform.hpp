@@ -133,6 +133,14 @@ concept platform = requires(typename P::template atomic<int>& a,
   { cval.with(detail::read_probe{}) } -> std::same_as<int>;
   { v.with_mut(detail::write_probe{}) } -> std::same_as<int>;
   requires std::convertible_to<int, typename P::template var<int>>;
+  requires std::constructible_from<typename P::template var<int>, int, const char*>;
+  // names for reports and traces (a no-op where the platform records nothing)
+  P::name(a, "a");
+  P::name(f, "f");
+  P::name(v, "v");
+  P::name(m, "m");
+  P::name(cv, "cv");
+  P::name(pk, "pk");
   // blocking
   m.lock();
   { m.try_lock() } -> std::same_as<bool>;

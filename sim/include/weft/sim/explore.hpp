@@ -85,7 +85,9 @@ struct report {
   std::uint64_t failing_execution_seed = 0;
   std::uint64_t failing_steps = 0;
   std::vector<step_record> steps;     // the failing execution's schedule
+  std::vector<step_record> notes;     // its accesses to plain data (runtime::notes())
   std::vector<std::string> thread_names;
+  std::vector<std::pair<std::uint32_t, std::string>> object_names;  // named objects, by id
   std::filesystem::path trace_path;   // empty if none was written
   std::string trace_error;            // why no trace could be written, if so
   bool reproduced_from_seed = false;  // the re-run from the seed failed the same way

@@ -55,6 +55,7 @@ struct vclock {
 struct object_header {
   std::uint32_t id = 0;
   std::uint32_t generation = 0;
+  const char* name = nullptr;  // given by the program, or none (detail/object_names.hpp)
   vclock sync;  // release clock (atomics), last unlock (mutex), unpark (parker)
 };
 

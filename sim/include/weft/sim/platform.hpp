@@ -51,6 +51,42 @@ inline std::memory_order failure_order_for(std::memory_order mo) noexcept {
   if (mo == std::memory_order_release) return std::memory_order_relaxed;
   return mo;
 }
+
+// Whether a T has a 64-bit form in traces: integers, enums and pointers as numbers (signed
+// ones sign-extended), other trivially copyable types of at most 8 bytes bit for bit.
+template <class T>
+inline constexpr bool has_bits = std::is_integral_v<T> || std::is_enum_v<T> ||
+                                 std::is_pointer_v<T> ||
+                                 (std::is_trivially_copyable_v<T> && sizeof(T) <= 8);
+
+// The 64-bit form of a value for the trace (0 when it has none).
+template <class T>
+std::uint64_t bits_of(const T& v) noexcept {
+  if constexpr (std::is_enum_v<T>) {
+    return bits_of(static_cast<std::underlying_type_t<T>>(v));
+  } else if constexpr (std::is_integral_v<T>) {
+    if constexpr (std::is_signed_v<T>) {
+      return static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
+    } else {
+      return static_cast<std::uint64_t>(v);
+    }
+  } else if constexpr (std::is_pointer_v<T>) {
+    return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(v));
+  } else if constexpr (has_bits<T>) {
+    std::uint64_t out = 0;
+    __builtin_memcpy(&out, &v, sizeof(T));
+    return out;
+  } else {
+    static_cast<void>(v);
+    return 0;
+  }
+}
+
+// step_record facts for a value read or written: set only when T has a 64-bit form.
+template <class T>
+inline constexpr std::uint8_t read_fact = has_bits<T> ? step_record::has_read : 0;
+template <class T>
+inline constexpr std::uint8_t written_fact = has_bits<T> ? step_record::has_written : 0;
 }  // namespace detail
 
 // Fails the current execution with an assertion failure when `condition` is false.
@@ -82,8 +118,20 @@ class atomic {
  public:
   atomic() noexcept : value_{} {}
   atomic(T value) noexcept : value_(value) {}  // NOLINT: implicit like std::atomic
+  // A named atomic: reports and traces call it `name` instead of o<id>. `name` is not copied:
+  // pass a string literal (or storage that outlives the run).
+  atomic(T value, const char* name) noexcept : value_(value) { header_.name = name; }
   atomic(const atomic&) = delete;
   atomic& operator=(const atomic&) = delete;
+
+  // Names the atomic (as the constructor above).
+  void name(const char* text) {
+    if (runtime* r = runtime::active()) {
+      r->name_object(header_, text);
+    } else {
+      header_.name = text;
+    }
+  }
 
   static constexpr bool is_always_lock_free = true;
   bool is_lock_free() const noexcept { return true; }
@@ -96,6 +144,9 @@ class atomic {
     }
     r->point(point_kind::atomic_load, r->object_id(header_), order_code(mo), where);
     r->atomic_load_hb(header_, mo);
+    if (r->recording()) [[unlikely]] {
+      r->record_outcome(detail::read_fact<T>, detail::bits_of(value_), 0);
+    }
     return value_;
   }
   void store(T value, std::memory_order mo = std::memory_order_seq_cst,
@@ -112,6 +163,9 @@ class atomic {
     r->point(point_kind::atomic_store, r->object_id(header_), order_code(mo), where);
     r->atomic_store_hb(header_, mo);
     value_ = value;
+    if (r->recording()) [[unlikely]] {
+      r->record_outcome(detail::written_fact<T>, 0, detail::bits_of(value));
+    }
   }
   T exchange(T value, std::memory_order mo = std::memory_order_seq_cst,
              const loc& where = loc::current()) {
@@ -220,6 +274,9 @@ class atomic {
     for (;;) {
       r->point(point_kind::atomic_load, id, order_code(mo), where);
       r->atomic_load_hb(header_, mo);
+      if (r->recording()) [[unlikely]] {
+        r->record_outcome(detail::read_fact<T>, detail::bits_of(value_), 0);
+      }
       if (!bytes_equal(value_, old) || r->aborting()) return;
       r->block(runtime::wait_reason::atomic_wait, id, where);
     }
@@ -240,6 +297,10 @@ class atomic {
     r->atomic_rmw_hb(header_, mo);
     const T old = value_;
     value_ = f(old);
+    if (r->recording()) [[unlikely]] {
+      r->record_outcome(detail::read_fact<T> | detail::written_fact<T>, detail::bits_of(old),
+                        detail::bits_of(value_));
+    }
     return old;
   }
   bool cas(T& expected, T desired, std::memory_order success, std::memory_order failure,
@@ -258,11 +319,22 @@ class atomic {
       }
     }
     if (!spurious && bytes_equal(value_, expected)) {
-      if (r != nullptr) r->atomic_rmw_hb(header_, success);
+      if (r != nullptr) {
+        r->atomic_rmw_hb(header_, success);
+        if (r->recording()) [[unlikely]] {
+          r->record_outcome(detail::read_fact<T> | detail::written_fact<T> | step_record::succeeded,
+                            detail::bits_of(value_), detail::bits_of(desired));
+        }
+      }
       value_ = desired;
       return true;
     }
-    if (r != nullptr) r->atomic_load_hb(header_, failure);
+    if (r != nullptr) {
+      r->atomic_load_hb(header_, failure);
+      if (r->recording()) [[unlikely]] {
+        r->record_outcome(detail::read_fact<T> | step_record::failed, detail::bits_of(value_), 0);
+      }
+    }
     expected = value_;
     return false;
   }
@@ -290,8 +362,11 @@ class atomic {
 class atomic_flag {
  public:
   atomic_flag() noexcept = default;
+  explicit atomic_flag(const char* name) noexcept : flag_{false, name} {}
   atomic_flag(const atomic_flag&) = delete;
   atomic_flag& operator=(const atomic_flag&) = delete;
+
+  void name(const char* text) { flag_.name(text); }
 
   bool test_and_set(std::memory_order mo = std::memory_order_seq_cst,
                     const loc& where = loc::current()) {
@@ -323,20 +398,38 @@ class var {
  public:
   var() : value_{} {}
   var(T value) : value_(std::move(value)) {}  // NOLINT: implicit, `var<int> v[2]{1, 2}`
+  // A named var: reports and traces call it `name` instead of o<id> (not copied, as atomic's).
+  var(T value, const char* name) : value_(std::move(value)) { header_.name = name; }
   var(const var&) = delete;
   var& operator=(const var&) = delete;
 
+  void name(const char* text) {
+    if (runtime* r = runtime::active()) {
+      r->name_object(header_, text);
+    } else {
+      header_.name = text;
+    }
+  }
+
+  // Each access is a note of a recorded trace (var.read / var.write) with the value read or
+  // written, where T has a 64-bit form; with_mut's note has no value.
   T load(const loc& where = loc::current()) const {
-    if (runtime* r = runtime::active()) r->var_read(header_, where);
+    if (runtime* r = runtime::active()) {
+      r->var_read(header_, where, detail::read_fact<T>, detail::bits_of(value_));
+    }
     return value_;
   }
   void store(T value, const loc& where = loc::current()) {
-    if (runtime* r = runtime::active()) r->var_write(header_, where);
+    if (runtime* r = runtime::active()) {
+      r->var_write(header_, where, detail::written_fact<T>, detail::bits_of(value));
+    }
     value_ = std::move(value);
   }
   template <class F>
   decltype(auto) with(F&& f, const loc& where = loc::current()) const {
-    if (runtime* r = runtime::active()) r->var_read(header_, where);
+    if (runtime* r = runtime::active()) {
+      r->var_read(header_, where, detail::read_fact<T>, detail::bits_of(value_));
+    }
     return std::forward<F>(f)(static_cast<const T&>(value_));
   }
   template <class F>
@@ -357,8 +450,17 @@ class condition_variable;
 class mutex {
  public:
   mutex() = default;
+  explicit mutex(const char* name) noexcept { header_.name = name; }
   mutex(const mutex&) = delete;
   mutex& operator=(const mutex&) = delete;
+
+  void name(const char* text) {
+    if (runtime* r = runtime::active()) {
+      r->name_object(header_, text);
+    } else {
+      header_.name = text;
+    }
+  }
 
   void lock(const loc& where = loc::current()) {
     runtime* r = runtime::active();
@@ -435,8 +537,17 @@ struct clock {
 class condition_variable {
  public:
   condition_variable() = default;
+  explicit condition_variable(const char* name) noexcept { header_.name = name; }
   condition_variable(const condition_variable&) = delete;
   condition_variable& operator=(const condition_variable&) = delete;
+
+  void name(const char* text) {
+    if (runtime* r = runtime::active()) {
+      r->name_object(header_, text);
+    } else {
+      header_.name = text;
+    }
+  }
 
   void wait(std::unique_lock<mutex>& lock, const loc& where = loc::current());
   template <class Pred>
@@ -530,6 +641,18 @@ class thread {
 // happens-before what the parker does after park() returns.
 class parker {
  public:
+  parker() = default;
+  explicit parker(const char* name) noexcept { header_.name = name; }
+  parker(const parker&) = delete;
+  parker& operator=(const parker&) = delete;
+
+  void name(const char* text) {
+    if (runtime* r = runtime::active()) {
+      r->name_object(header_, text);
+    } else {
+      header_.name = text;
+    }
+  }
   void park(const loc& where = loc::current());
   void unpark(const loc& where = loc::current());
 
@@ -544,6 +667,15 @@ std::uint32_t this_thread_id();
 // Uniform in [0, bound): a decision of the strategy, recorded in the trace and replayed.
 std::uint64_t random(std::uint64_t bound, const loc& where = loc::current());
 void atomic_thread_fence(std::memory_order mo, const loc& where = loc::current());
+
+// Names an object (atomic, atomic_flag, var, mutex, condition_variable, parker): reports and
+// traces call it `text` instead of o<id>. `text` is not copied: pass a string literal (or
+// storage that outlives the run).
+template <class Object>
+  requires requires(Object& o, const char* text) { o.name(text); }
+void name(Object& object, const char* text) {
+  object.name(text);
+}
 
 // The platform policy for code written against weft::platform.
 struct platform {
@@ -570,6 +702,10 @@ struct platform {
   }
   static void atomic_thread_fence(std::memory_order mo, const loc& where = loc::current()) {
     sim::atomic_thread_fence(mo, where);
+  }
+  template <class Object>
+  static void name(Object& object, const char* text) {
+    sim::name(object, text);
   }
   [[noreturn]] static void assert_failed(const char* expr, const char* message, loc where);
 };

@@ -43,8 +43,11 @@ enum class point_kind : std::uint8_t {
   sleep,
   now,
   random,
+  // Not scheduling points: accesses to plain data (var<T>), recorded as notes of a trace.
+  var_read,
+  var_write,
 };
-inline constexpr std::size_t point_kind_count = 23;
+inline constexpr std::size_t point_kind_count = 25;
 
 // Stable names used in traces ("atomic.load"), and the reverse lookup (false if unknown).
 std::string_view to_string(point_kind kind) noexcept;
@@ -75,14 +78,24 @@ bool parse_failure_kind(std::string_view name, failure_kind& out) noexcept;
 // (64 is a usage error, decided by the tool).
 int exit_code(failure_kind kind) noexcept;
 
-// One recorded decision.
+// One recorded decision, or (kinds var_read and var_write) one recorded access to plain data,
+// whose index is that of the next decision.
 struct step_record {
+  // Bits of `facts`: which of read/written hold a value, and a CAS's outcome.
+  static constexpr std::uint8_t has_read = 1;
+  static constexpr std::uint8_t has_written = 2;
+  static constexpr std::uint8_t succeeded = 4;
+  static constexpr std::uint8_t failed = 8;
+
   std::uint64_t index = 0;
   std::uint32_t thread = 0;
   point_kind kind = point_kind::yield;
   std::uint8_t order = order_none;
+  std::uint8_t facts = 0;
   std::uint32_t object = 0;
   std::uint64_t value = 0;
+  std::uint64_t read = 0;     // the value the operation read, as 64 bits (if has_read)
+  std::uint64_t written = 0;  // the value it wrote (if has_written)
   weft::source_location where{};
 };
 

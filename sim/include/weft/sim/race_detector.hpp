@@ -24,6 +24,7 @@ struct var_header {
   static constexpr std::uint32_t no_thread = 0xffffffffu;
   std::uint32_t id = 0;
   std::uint32_t generation = 0;
+  const char* name = nullptr;  // given by the program, or none (detail/object_names.hpp)
   std::uint32_t write_thread = no_thread;
   std::uint32_t write_clock = 0;
   weft::source_location write_where{};

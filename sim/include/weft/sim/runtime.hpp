@@ -31,6 +31,7 @@
 #include <weft/sim/detail/batch.hpp>
 #include <weft/sim/detail/failure_state.hpp>
 #include <weft/sim/detail/fibers.hpp>
+#include <weft/sim/detail/object_names.hpp>
 #include <weft/sim/detail/scheduler.hpp>
 #include <weft/sim/detail/task.hpp>
 #include <weft/sim/detail/thread_table.hpp>
@@ -42,6 +43,7 @@
 
 #include <weft/core/source_location.hpp>
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -95,6 +97,13 @@ class runtime {
   const failure& last_failure() const noexcept { return failures_.get(); }
 
   const std::vector<step_record>& steps() const noexcept { return steps_; }
+  // The accesses to plain data of a recorded execution (kinds var_read and var_write), in
+  // order; each one's index is that of the step after it.
+  const std::vector<step_record>& notes() const noexcept { return notes_; }
+  // The objects the program named in this execution.
+  const detail::object_names& object_names() const noexcept { return names_; }
+  // "ready" for an object so named, else "o<id>".
+  std::string object_label(std::uint32_t id) const { return names_.label(id); }
   std::uint64_t step_count() const noexcept { return step_; }
   std::uint32_t thread_count() const noexcept { return threads_.count(); }
   const char* thread_name(std::uint32_t t) const noexcept { return threads_[t].name; }
@@ -110,8 +119,30 @@ class runtime {
       h.generation = generation_;
       h.id = next_object_++;
       h.sync.clear();
+      if (h.name != nullptr) [[unlikely]] names_.note(h.id, h.name);
     }
     return h.id;
+  }
+  // Names an object; takes effect at once if it already has its id in this execution.
+  void name_object(object_header& h, const char* name) {
+    h.name = name;
+    if (!fresh(h)) names_.note(h.id, name);
+  }
+  void name_object(var_header& v, const char* name) {
+    v.name = name;
+    if (v.generation == generation_) names_.note(v.id, name);
+  }
+
+  // Recording: whether this execution keeps its steps, and what the current thread's last
+  // recorded step read, wrote and (a CAS) achieved. Call after the step's point returned,
+  // only while recording; ignored while the execution aborts (the step may not be recorded).
+  bool recording() const noexcept { return record_; }
+  void record_outcome(std::uint8_t facts, std::uint64_t read, std::uint64_t written) noexcept {
+    if (failures_.aborting() || current_ >= max_threads_per_execution) return;
+    step_record& s = steps_[last_recorded_[current_]];
+    s.facts = facts;
+    s.read = read;
+    s.written = written;
   }
   bool fresh(const object_header& h) const noexcept { return h.generation != generation_; }
   std::uint32_t generation() const noexcept { return generation_; }
@@ -153,16 +184,22 @@ class runtime {
   }
   void fence(std::memory_order mo, const weft::source_location& where);
   // Race checks on plain data (race_detector.hpp): inline fast paths, reports out of line.
-  void var_read(var_header& v, const weft::source_location& where) {
-    if (v.generation != generation_) [[unlikely]] fasttrack::reset(v, generation_, next_object_++);
+  // `facts` and `bits` are the value read or written, for the trace (step_record::has_read
+  // or has_written and the value, or 0 when it has no 64-bit form).
+  void var_read(var_header& v, const weft::source_location& where, std::uint8_t facts = 0,
+                std::uint64_t bits = 0) {
+    if (v.generation != generation_) [[unlikely]] var_first_use(v);
+    if (record_) [[unlikely]] record_note(point_kind::var_read, v.id, where, facts, bits);
     const vclock& now = clocks_.clock(current_);
     if (fasttrack::write_unordered(v, current_, now)) [[unlikely]] {
       race(v, false, false, v.write_thread, v.write_where, where);
     }
     fasttrack::note_read(v, current_, now, where);
   }
-  void var_write(var_header& v, const weft::source_location& where) {
-    if (v.generation != generation_) [[unlikely]] fasttrack::reset(v, generation_, next_object_++);
+  void var_write(var_header& v, const weft::source_location& where, std::uint8_t facts = 0,
+                 std::uint64_t bits = 0) {
+    if (v.generation != generation_) [[unlikely]] var_first_use(v);
+    if (record_) [[unlikely]] record_note(point_kind::var_write, v.id, where, facts, bits);
     const vclock& now = clocks_.clock(current_);
     if (fasttrack::write_unordered(v, current_, now)) [[unlikely]] {
       race(v, true, true, v.write_thread, v.write_where, where);
@@ -220,6 +257,9 @@ class runtime {
   [[noreturn]] void step_bound_exceeded(const weft::source_location& where);
   void record(std::uint64_t s, point_kind kind, std::uint32_t object, std::uint8_t order,
               std::uint64_t value, const weft::source_location& where);
+  void record_note(point_kind kind, std::uint32_t object, const weft::source_location& where,
+                   std::uint8_t facts, std::uint64_t bits);
+  void var_first_use(var_header& v);
   std::uint32_t allocate_thread(const char* name, const weft::source_location& where);
   void start_thread(std::uint32_t t, const weft::source_location& where);
   bool advance_time() noexcept;
@@ -251,6 +291,9 @@ class runtime {
   detail::thread_table threads_;
   detail::fibers fibers_;
   std::vector<step_record> steps_;
+  std::vector<step_record> notes_;
+  std::array<std::size_t, max_threads_per_execution> last_recorded_{};  // per thread, in steps_
+  detail::object_names names_;
   static inline thread_local runtime* active_ = nullptr;
 };
 

@@ -1,4 +1,4 @@
-// Reading and writing weft traces in the version 1 text format (see
+// Reading and writing weft traces in the text format, versions 1 and 2 (see
 // traces/README.md for the format itself).
 #pragma once
 
@@ -17,6 +17,7 @@ namespace weft::traces {
 // Hard limits; input beyond them is rejected with a parse_error instead of
 // being allocated, and to_text() refuses to write traces beyond them.
 inline constexpr std::size_t max_trace_threads = std::size_t{1} << 16;
+inline constexpr std::size_t max_named_objects = std::size_t{1} << 16;  // "object" lines
 inline constexpr std::size_t max_steps = std::size_t{1} << 26;
 inline constexpr std::size_t max_params = std::size_t{1} << 16;
 inline constexpr std::size_t max_line_length = std::size_t{1} << 20;  // bytes, without the line end
@@ -39,20 +40,23 @@ struct parse_error : std::runtime_error {
   std::string problem;
 };
 
-// The trace as version 1 text. Throws std::invalid_argument (see validate())
-// if the trace breaks a rule of the format, if a line would exceed
-// max_line_length or the whole text max_file_size, so that everything written
-// can be read back.
+// The trace as text: version 1 if it uses nothing of version 2 (notes, object
+// names, values, CAS outcomes), else version 2. Throws std::invalid_argument
+// (see validate()) if the trace breaks a rule of the format, if a line would
+// exceed max_line_length or the whole text max_file_size, so that everything
+// written can be read back.
 std::string to_text(const trace& t);
 
 // Throws std::invalid_argument naming the first broken rule: thread ids not
 // 0..n-1 in order, step indices not 0..n-1, a step or the failure naming an
 // undeclared thread, a kind, failure kind or param key that is not a token
-// [a-z0-9._-]+, an unknown memory order, duplicate param keys, or more
-// threads, steps or params than the limits above.
+// [a-z0-9._-]+, an unknown memory order, duplicate param keys, notes whose
+// indices are not ascending or exceed the step count, named objects with id 0,
+// an empty name or ids not ascending, or more threads, steps, notes, named
+// objects or params than the limits above.
 void validate(const trace& t);
 
-// Parses version 1 text. Throws parse_error for anything malformed; never
+// Parses version 1 or 2 text. Throws parse_error for anything malformed; never
 // crashes, hangs or allocates without bound on hostile input.
 trace parse(std::string_view text, std::string_view source_name = "<memory>");
 

@@ -421,6 +421,10 @@ class atomic {
   atomic(T value, const loc& where = loc::current()) {               // NOLINT: like std::atomic
     a_(detail::info(where)).store(to_stored(value), rl::mo_relaxed);
   }
+  // A name for weft's reports; Relacy's history names objects itself, so it is not kept.
+  atomic(T value, const char* name, const loc& where = loc::current()) : atomic(value, where) {
+    static_cast<void>(name);
+  }
   atomic(const atomic&) = delete;
   atomic& operator=(const atomic&) = delete;
 
@@ -647,6 +651,7 @@ class var {
     (void)where;
   }
   var(T value) : value_(std::move(value)), shadow_(initial_shadow()) {}  // NOLINT: implicit
+  var(T value, const char* name) : var(std::move(value)) { static_cast<void>(name); }
   var(const var&) = delete;
   var& operator=(const var&) = delete;
 
@@ -969,6 +974,12 @@ struct basic_platform {
   static void atomic_thread_fence(std::memory_order mo, const loc& where = loc::current()) {
     if (mo == std::memory_order_relaxed) return;  // no effect, as in std
     rl::atomic_thread_fence(detail::to_rl(mo), detail::info(where));
+  }
+  // Names an object for weft's reports; Relacy's history names objects itself: a no-op.
+  template <class Object>
+  static void name(Object& object, const char* text) noexcept {
+    static_cast<void>(object);
+    static_cast<void>(text);
   }
   [[noreturn]] static void assert_failed(const char* expr, const char* message, loc where) {
     static char text[512];
