@@ -125,4 +125,66 @@ TEST(ChromeTrace, BlockedSpanEndsAtTheThreadsNextStep) {
   EXPECT_EQ(slices, 1u);
 }
 
+TEST(ChromeTrace, ManyDeclaredThreadsGetTracksOnlyWhenTheyRun) {
+  trace t;
+  t.scenario = "many";
+  for (std::uint32_t i = 0; i < 65536; ++i) t.threads.push_back({i, "worker-" + std::to_string(i)});
+  for (std::uint32_t th : {3u, 65535u, 3u}) {
+    weft::traces::step s;
+    s.index = t.steps.size();
+    s.thread = th;
+    s.kind = s.index == 0 ? "block" : "yield";
+    t.steps.push_back(s);
+  }
+  const std::string text = weft::traces::render_chrome_trace(t);
+  EXPECT_LT(text.size(), 64u * 1024) << text.size();
+  const json doc = json::parse(text);
+  std::set<int> named;
+  for (const json& e : doc["traceEvents"]) {
+    if (e["name"] == "thread_name") named.insert(e["tid"].get<int>());
+  }
+  EXPECT_EQ(named, (std::set<int>{3, 65535}));
+}
+
+TEST(ChromeTrace, NotesAreInstantsWithTheirValues) {
+  trace t;
+  t.scenario = "s";
+  t.threads = {{0, "main"}};
+  t.objects = {{2, "flag"}};
+  weft::traces::step s;
+  s.kind = "atomic.cas";
+  s.object = 2;
+  s.read = 0;
+  s.written = 1;
+  s.succeeded = true;
+  t.steps.push_back(s);
+  weft::traces::step n;
+  n.index = 1;
+  n.kind = "var.write";
+  n.object = 3;
+  n.written = 9;
+  t.notes.push_back(n);
+  const json doc = json::parse(weft::traces::render_chrome_trace(t));
+  bool cas = false;
+  bool note = false;
+  for (const json& e : doc["traceEvents"]) {
+    if (e["name"] == "atomic.cas") {
+      cas = true;
+      EXPECT_EQ(e["ts"], 0);
+      EXPECT_EQ(e["args"]["name"], "flag");
+      EXPECT_EQ(e["args"]["read"], 0);
+      EXPECT_EQ(e["args"]["written"], 1);
+      EXPECT_EQ(e["args"]["cas"], "ok");
+    }
+    if (e["name"] == "var.write") {
+      note = true;
+      EXPECT_EQ(e["ts"], 1);
+      EXPECT_EQ(e["args"]["written"], 9);
+      EXPECT_FALSE(e["args"].contains("step"));
+    }
+  }
+  EXPECT_TRUE(cas);
+  EXPECT_TRUE(note);
+}
+
 }  // namespace

@@ -39,14 +39,14 @@ wt::trace rich_trace() {
   t.failure = wt::failure_info{"data-race", message, {"sim/src/runtime.cpp", 212}, 2};
   t.threads = {{0, "main"}, {1, "producer 1"}, {2, "back\\slash and\ttab"}, {3, ""}};
   t.steps = {
-      {0, 0, "spawn", 1, "-", 0, {"tests/x.cpp", 12}},
-      {1, 1, "atomic.load", 3, "acquire", 0, {"dir with spaces/my file.cpp", 20}},
-      {2, 1, "random", 0, "-", 5, {}},
-      {3, 2, "atomic.store", 3, "seq_cst", UINT64_MAX, {"C:\\src\\a:b.cpp", 4294967295U}},
-      {4, 3, "mutex.lock", 4294967295U, "acq_rel", 1, {"", 7}},
-      {5, 0, "cas_weak.spurious", 9, "relaxed", 0x8000000000000000ULL, {"-", 0}},
-      {6, 2, "atomic.load", 3, "consume", 0, {"\xc3\xa9t\xc3\xa9.cpp", 1}},
-      {7, 2, "atomic.store", 3, "release", 2, {"tests/x.cpp", 30}},
+      {0, 0, "spawn", 1, "-", 0, {"tests/x.cpp", 12}, {}, {}, {}},
+      {1, 1, "atomic.load", 3, "acquire", 0, {"dir with spaces/my file.cpp", 20}, {}, {}, {}},
+      {2, 1, "random", 0, "-", 5, {}, {}, {}, {}},
+      {3, 2, "atomic.store", 3, "seq_cst", UINT64_MAX, {"C:\\src\\a:b.cpp", 4294967295U}, {}, {}, {}},
+      {4, 3, "mutex.lock", 4294967295U, "acq_rel", 1, {"", 7}, {}, {}, {}},
+      {5, 0, "cas_weak.spurious", 9, "relaxed", 0x8000000000000000ULL, {"-", 0}, {}, {}, {}},
+      {6, 2, "atomic.load", 3, "consume", 0, {"\xc3\xa9t\xc3\xa9.cpp", 1}, {}, {}, {}},
+      {7, 2, "atomic.store", 3, "release", 2, {"tests/x.cpp", 30}, {}, {}, {}},
   };
   return t;
 }
@@ -156,7 +156,7 @@ TEST(TraceCodec, EveryByteRoundTripsInEveryTextField) {
     t.params = {{"k", s}};
     t.failure = wt::failure_info{"x", s, {s, 3}, 0};
     t.threads = {{0, s}};
-    t.steps = {{0, 0, "k", 0, "-", 0, {s, 0}}};
+    t.steps = {{0, 0, "k", 0, "-", 0, {s, 0}, {}, {}, {}}};
     const std::string text = wt::to_text(t);
     EXPECT_EQ(wt::parse(text), t) << text;
   }
@@ -223,7 +223,9 @@ TEST(TraceErrors, ForeignFile) {
 
 TEST(TraceErrors, WrongVersion) {
   expect_error(replace_line(small_text, 1, "weft-trace 7"), 1,
-               "unsupported trace format version 7 (this weft reads version 1)");
+               "unsupported trace format version 7 (this weft reads versions 1 and 2)");
+  expect_error(replace_line(small_text, 1, "weft-trace 3"), 1,
+               "unsupported trace format version 3 (this weft reads versions 1 and 2)");
   expect_error(replace_line(small_text, 1, "weft-trace 99999999999999999999999"), 1,
                "unsupported trace format version");
   expect_error(replace_line(small_text, 1, "weft-trace one"), 1, "bad trace format version \"one\"");
@@ -525,7 +527,9 @@ TEST(Swimlane, ShowsThreadsStepsAndFailure) {
   EXPECT_NE(view.find("FAILURE data-race in t1 at sim/src/runtime.cpp:212"), std::string::npos) << view;
   EXPECT_NE(view.find("t0 main"), std::string::npos) << view;
   EXPECT_NE(view.find("t1 producer 1"), std::string::npos) << view;
-  EXPECT_NE(view.find("t2 consumer"), std::string::npos) << view;
+  // t2 performs no step: it gets no lane, and the header says how many threads run.
+  EXPECT_EQ(view.find("t2 consumer"), std::string::npos) << view;
+  EXPECT_NE(view.find("3 threads, 3 steps; 2 threads run in the rows shown"), std::string::npos) << view;
   EXPECT_NE(view.find("atomic.load o3 acquire"), std::string::npos) << view;
   EXPECT_NE(view.find("random =5"), std::string::npos) << view;
   // The failing thread's last step (index 2) carries the marker.
@@ -539,20 +543,238 @@ TEST(Swimlane, ShowsThreadsStepsAndFailure) {
   }
 }
 
-TEST(Swimlane, ElidesEarlyStepsAndCutsLongText) {
+TEST(Swimlane, ElidesEarlyStepsAndNeverCutsAWord) {
   wt::trace t = rich_trace();
-  t.threads[0].name = "a-very-long-thread-name-that-does-not-fit";
+  t.threads[2].name = "a-very-long-thread-name-that-does-not-fit";
+  t.objects = {{3, "the_ready_flag_of_the_mailbox"}};
   const std::string view = wt::render_swimlane(t, 3);
   EXPECT_NE(view.find("5 earlier steps elided"), std::string::npos) << view;
   EXPECT_EQ(view.find("spawn o1"), std::string::npos) << view;
-  EXPECT_NE(view.find("atomic.store o3 rele.."), std::string::npos) << view;
-  EXPECT_NE(view.find("t0 a-very-long-threa.."), std::string::npos) << view;
-  EXPECT_EQ(view.find("does-not-fit"), std::string::npos) << view;
+  // Names and memory orders appear whole, wrapped onto a second line where they do not fit.
+  EXPECT_NE(view.find("| a-very-long-thread-name-that-does-not-fit |"), std::string::npos) << view;
+  EXPECT_NE(view.find("| atomic.store  "), std::string::npos) << view;
+  EXPECT_NE(view.find("| the_ready_flag_of_the_mailbox release =2  "), std::string::npos) << view;
+  EXPECT_NE(view.find("| atomic.load the_ready_flag_of_the_mailbox |"), std::string::npos) << view;
+  EXPECT_NE(view.find("| consume  "), std::string::npos) << view;
+  EXPECT_EQ(view.find(".. "), view.find("... (5 earlier steps elided)") + 1) << view;
+  EXPECT_EQ(view.find("..|"), std::string::npos) << view;
   EXPECT_NE(view.find("<-- FAIL: data-race"), std::string::npos) << view;
+  // Only the threads that run in the rows shown get a lane.
+  EXPECT_EQ(view.find("t1 producer"), std::string::npos) << view;
+  EXPECT_NE(view.find("4 threads, 8 steps (showing the last 3); 2 threads run in the rows shown"),
+            std::string::npos)
+      << view;
   for (char c : view) {
     auto u = static_cast<unsigned char>(c);
     EXPECT_TRUE(c == '\n' || (u >= 0x20 && u < 0x7f)) << "byte " << int{u};
   }
+}
+
+TEST(Swimlane, TextTooWideForALaneWrapsAtSpaces) {
+  wt::trace t = wt::parse(small_text);
+  t.objects = {{3, "ready"}};
+  t.steps[1].order = "seq_cst";
+  t.steps[1].read = 0x7fffffffffffffffULL;
+  t.steps[1].written = UINT64_MAX;
+  t.steps[1].succeeded = false;
+  t.threads[1].name = "a b c d e f g h i j k l m n o p q r s t u v w x y z";
+  const std::string view = wt::render_swimlane(t);
+  // "atomic.load ready seq_cst r=0x7fffffffffffffff w=-1 failed" is wider than a lane.
+  EXPECT_NE(view.find("| atomic.load ready seq_cst"), std::string::npos) << view;
+  EXPECT_NE(view.find("| r=0x7fffffffffffffff w=-1 failed"), std::string::npos) << view;
+  EXPECT_NE(view.find("| t1 a b c d e f g h i j k l m n o"), std::string::npos) << view;
+  EXPECT_NE(view.find("| p q r s t u v w x y z"), std::string::npos) << view;
+  for (std::size_t at = 0, nl = view.find('\n'); nl != std::string::npos; at = nl + 1, nl = view.find('\n', at)) {
+    EXPECT_LE(nl - at, 120u) << view.substr(at, nl - at);
+  }
+}
+
+TEST(Swimlane, NotesSitBetweenTheStepsAndTheFailureMarksTheFailingAccess) {
+  wt::trace t = wt::parse(small_text);
+  t.failure = wt::failure_info{"data-race", "data race on var data", {"x.cpp", 31}, 2};
+  t.objects = {{7, "data"}};
+  // Step 1 is t1's; t1 writes data before step 1 and t2 reads it after the last step.
+  t.notes = {{1, 1, "var.write", 7, "-", 0, {"x.cpp", 19}, std::nullopt, 42, std::nullopt},
+             {3, 2, "var.read", 7, "-", 0, {"x.cpp", 31}, 42, std::nullopt, std::nullopt}};
+  const std::string view = wt::render_swimlane(t);
+  const std::size_t write = view.find("var.write data w=42");
+  const std::size_t step1 = view.find("atomic.load o3 acquire");
+  const std::size_t read = view.find("var.read data r=42");
+  ASSERT_NE(write, std::string::npos) << view;
+  ASSERT_NE(step1, std::string::npos) << view;
+  ASSERT_NE(read, std::string::npos) << view;
+  EXPECT_LT(write, step1) << view;
+  EXPECT_LT(step1, read) << view;
+  EXPECT_NE(view.find("3 threads, 3 steps, 2 notes"), std::string::npos) << view;
+  const std::size_t read_line = view.rfind('\n', read) + 1;
+  const std::string line = view.substr(read_line, view.find('\n', read) - read_line);
+  EXPECT_EQ(line.rfind("     - |", 0), 0u) << line;
+  EXPECT_NE(line.find("x.cpp:31  <-- FAIL: data-race"), std::string::npos) << line;
+  EXPECT_EQ(view.find("<-- FAIL"), view.rfind("<-- FAIL")) << view;
+}
+
+// An 867 KB trace declaring 65,536 threads once made `weft show` print 1.6 GB: the view
+// grows with the rows shown, not with the threads declared.
+wt::trace many_threads(std::size_t running) {
+  std::string text = "weft-trace 1\nscenario many\nweft-version 0\nplatform sim\nstrategy random\n";
+  for (std::size_t i = 0; i < wt::max_threads; ++i) {
+    text += "thread " + std::to_string(i) + " worker-" + std::to_string(i) + "\n";
+  }
+  text += "steps " + std::to_string(running * 2) + "\n";
+  for (std::size_t i = 0; i < running * 2; ++i) {
+    const std::size_t thread = 1000 + (i % running) * 4099;
+    text += std::to_string(i) + " t" + std::to_string(thread) + " atomic.load o1 acquire 0 x.cpp:" +
+            std::to_string(i + 1) + "\n";
+  }
+  text += "end\n";
+  return wt::parse(text);
+}
+
+TEST(Swimlane, ManyDeclaredThreadsDrawLanesOnlyForThoseThatRun) {
+  const wt::trace t = many_threads(3);
+  const std::string view = wt::render_swimlane(t);
+  EXPECT_LT(view.size(), 64u * 1024) << view.size() << " bytes";
+  for (const char* lane : {"t1000 worker-1000", "t5099 worker-5099", "t9198 worker-9198"}) {
+    EXPECT_NE(view.find(lane), std::string::npos) << lane << "\n" << view;
+  }
+  EXPECT_EQ(view.find("worker-0 "), std::string::npos) << view;
+  EXPECT_NE(view.find("65536 threads, 6 steps; 3 threads run in the rows shown"), std::string::npos)
+      << view;
+}
+
+TEST(Swimlane, MoreThreadsThanLanesFitFallsBackToOneLinePerRow) {
+  const wt::trace t = many_threads(wt::swimlane_max_lanes + 4);
+  const std::string view = wt::render_swimlane(t);
+  EXPECT_LT(view.size(), 64u * 1024) << view.size() << " bytes";
+  EXPECT_NE(view.find("12 threads run in the rows shown, more than 8 lanes fit: one line per row"),
+            std::string::npos)
+      << view;
+  EXPECT_NE(view.find("     0  t1000 worker-1000: atomic.load o1 acquire  @ x.cpp:1\n"),
+            std::string::npos)
+      << view;
+  EXPECT_NE(view.find("t46089 worker-46089: atomic.load"), std::string::npos) << view;
+  EXPECT_EQ(view.find("| "), std::string::npos) << view;
+}
+
+// --- format version 2 ---
+
+// rich_trace() with everything version 2 adds.
+wt::trace rich_v2_trace() {
+  wt::trace t = rich_trace();
+  t.objects = {{3, "ready"}, {9, "a name\twith\\escapes"}, {4294967295U, "last"}};
+  t.steps[1].read = 0;
+  t.steps[3].written = UINT64_MAX;
+  t.steps[5].read = 1;
+  t.steps[5].written = 2;
+  t.steps[5].succeeded = true;
+  t.steps[6].succeeded = false;
+  t.notes = {{0, 0, "var.write", 5, "-", 0, {"tests/x.cpp", 11}, std::nullopt, 7, std::nullopt},
+             {2, 1, "var.read", 5, "-", 0, {}, 7, std::nullopt, std::nullopt},
+             {2, 2, "var.read", 5, "-", 0, {"y.cpp", 3}, std::nullopt, std::nullopt, std::nullopt},
+             {8, 3, "var.write", 5, "-", 0, {"z.cpp", 4}, std::nullopt, 0, std::nullopt}};
+  return t;
+}
+
+TEST(TraceFormat2, RoundTripsValuesOutcomesNotesAndNames) {
+  const wt::trace t = rich_v2_trace();
+  const std::string text = wt::to_text(t);
+  EXPECT_EQ(text.rfind("weft-trace 2\n", 0), 0U) << text;
+  EXPECT_NE(text.find("\nobject 3 ready\nobject 9 a\\x20name\\twith\\\\escapes\nobject 4294967295 last\nsteps 8\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\n- t0 var.write o5 - 0 tests/x.cpp:11 w=7\n0 t0 spawn o1"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n1 t1 atomic.load o3 acquire 0 dir\\x20with\\x20spaces/my\\x20file.cpp:20 r=0\n"
+                      "- t1 var.read o5 - 0 - r=7\n- t2 var.read o5 - 0 y.cpp:3\n2 t1 random"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(" w=18446744073709551615\n"), std::string::npos) << text;
+  EXPECT_NE(text.find(" -:0 r=1 w=2 ok=1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find(" ok=0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n- t3 var.write o5 - 0 z.cpp:4 w=0\nend\n"), std::string::npos) << text;
+  const wt::trace back = wt::parse(text);
+  EXPECT_EQ(back, t);
+  EXPECT_EQ(wt::to_text(back), text);
+  EXPECT_EQ(*back.object_name(9), "a name\twith\\escapes");
+  EXPECT_EQ(back.object_name(5), nullptr);
+}
+
+TEST(TraceFormat2, ATraceWithoutVersion2ContentIsWrittenAsVersion1) {
+  const std::string text = wt::to_text(rich_trace());
+  EXPECT_EQ(text.rfind("weft-trace 1\n", 0), 0U) << text;
+  EXPECT_EQ(wt::to_text(wt::parse(small_text)), small_text);
+}
+
+TEST(TraceFormat2, OptionalFieldsInAnyOrderAndHexValuesRead) {
+  const std::string text = replace_line(replace_line(small_text, 1, "weft-trace 2"), 13,
+                                        "1 t1 atomic.cas o3 acquire 0 tests/x.cpp:20 ok=0 r=0xff");
+  const wt::trace t = wt::parse(text);
+  EXPECT_EQ(t.steps[1].read, std::optional<std::uint64_t>(255));
+  EXPECT_FALSE(t.steps[1].written);
+  EXPECT_EQ(t.steps[1].succeeded, std::optional<bool>(false));
+}
+
+TEST(TraceFormat2, Version1RejectsWhatOnlyVersion2Has) {
+  expect_error(replace_line(small_text, 13, "1 t1 atomic.load o3 acquire 0 tests/x.cpp:20 r=1"), 13,
+               "step line has 8 fields, expected 7");
+  expect_error(replace_line(small_text, 13, "- t1 var.read o3 - 0 tests/x.cpp:20"), 13,
+               "a note line (\"-\" in place of the step index) needs trace format version 2");
+  expect_error(replace_line(small_text, 10, "object 3 ready"), 10,
+               "an \"object\" line needs trace format version 2");
+}
+
+TEST(TraceFormat2, MalformedVersion2Fields) {
+  const std::string v2 = replace_line(small_text, 1, "weft-trace 2");
+  const std::string step = "1 t1 atomic.load o3 acquire 0 tests/x.cpp:20 ";
+  expect_error(replace_line(v2, 13, step + "r=1 r=2"), 13, "bad or repeated step field \"r=2\"");
+  expect_error(replace_line(v2, 13, step + "ok=yes"), 13, "bad or repeated step field \"ok=yes\"");
+  expect_error(replace_line(v2, 13, step + "x=1"), 13, "bad or repeated step field \"x=1\"");
+  expect_error(replace_line(v2, 13, step + "r="), 13, "missing value read (r=)");
+  expect_error(replace_line(v2, 13, step + "w=0x1ffffffffffffffff"), 13, "value written (w=) \"0x1ffffffffffffffff\" is out of range");
+  expect_error(replace_line(v2, 13, step + "r=1 w=2 ok=1 x"), 13, "at most 10 are allowed");
+  expect_error(replace_line(v2, 13, "- t7 var.read o3 - 0 -"), 13, "step refers to thread t7");
+  expect_error(replace_line(v2, 10, "thread 2 consumer\nobject 3 ready\nobject 3 again"), 12,
+               "object id 3 out of order");
+  expect_error(replace_line(v2, 10, "thread 2 consumer\nobject 0 zero"), 11, "object id 0 out of order");
+  expect_error(replace_line(v2, 10, "thread 2 consumer\nobject 3"), 11, "expected \"object <id> <name>\"");
+  expect_error(replace_line(v2, 10, "object 3 ready\nthread 2 consumer"), 11,
+               "unexpected \"thread\" line (expected \"object\" or \"steps\")");
+  // A note may follow the last step, but nothing but "end" after it.
+  EXPECT_EQ(wt::parse(replace_line(v2, 14, "2 t1 random o0 - 5 -\n- t2 var.read o3 - 0 -")).notes.size(), 1U);
+  expect_error(replace_line(v2, 15, "- t2 var.read o3 - 0 -\n3 t1 yield o0 - 0 -\nend"), 16,
+               "more step lines than declared");
+}
+
+TEST(TraceFormat2, ValidateRefusesBadNotesAndNames) {
+  wt::trace t = rich_v2_trace();
+  t.notes[1].index = 9;
+  EXPECT_THROW(wt::to_text(t), std::invalid_argument);
+  t = rich_v2_trace();
+  t.notes[2].index = 1;  // before the note ahead of it
+  EXPECT_THROW(wt::to_text(t), std::invalid_argument);
+  t = rich_v2_trace();
+  t.notes[0].thread = 4;
+  EXPECT_THROW(wt::to_text(t), std::invalid_argument);
+  t = rich_v2_trace();
+  t.objects[1].name.clear();
+  EXPECT_THROW(wt::to_text(t), std::invalid_argument);
+  t = rich_v2_trace();
+  std::swap(t.objects[0], t.objects[1]);
+  EXPECT_THROW(wt::to_text(t), std::invalid_argument);
+}
+
+TEST(TraceFormat2, TheRegressionCorpusIsVersion1AndStillReads) {
+  std::size_t read = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(WEFT_REGRESSION_DIR)) {
+    if (entry.path().extension() != ".wtrace") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(text.rfind("weft-trace 1\n", 0), 0U) << entry.path();
+    const wt::trace t = wt::read_file(entry.path());
+    EXPECT_FALSE(t.steps.empty()) << entry.path();
+    EXPECT_TRUE(t.notes.empty());
+    ++read;
+  }
+  EXPECT_GT(read, 0U);
 }
 
 }  // namespace

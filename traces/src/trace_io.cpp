@@ -369,13 +369,11 @@ void reader::parse_header(trace& t) {
   }
   bool digits = std::all_of(f[1].begin(), f[1].end(), [](char c) { return c >= '0' && c <= '9'; });
   if (!digits) {
-    fail(l.number, "bad trace format version " + detail::quote(f[1]) + " (this weft reads version " +
-                       std::to_string(format_version) + ")");
+    fail(l.number, "bad trace format version " + detail::quote(f[1]) + " (this weft reads versions 1 and 2)");
   }
   if (f[1] != "1" && f[1] != "2") {
     std::string shown = f[1].size() > 20 ? std::string(f[1].substr(0, 20)) + "..." : std::string(f[1]);
-    fail(l.number, "unsupported trace format version " + shown + " (this weft reads versions 1 to " +
-                       std::to_string(format_version) + ")");
+    fail(l.number, "unsupported trace format version " + shown + " (this weft reads versions 1 and 2)");
   }
   version_ = f[1] == "2" ? 2 : 1;
 
