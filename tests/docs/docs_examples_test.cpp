@@ -101,6 +101,31 @@ TEST(AtomicWait, AForgottenNotifyIsADeadlock) {
                                      "\"waiter\" waits on atomic", opts);
 }
 
+// docs/simulator.md: Portable test bodies (names)
+template <class P>
+void publish_named() {
+  typename P::template atomic<int> ready{0};
+  typename P::template var<int> payload{0, "payload"};
+  P::name(ready, "ready");
+  typename P::thread writer("writer", [&] {
+    payload.store(42);
+    ready.store(1, std::memory_order_relaxed);  // the bug: not release
+  });
+  if (ready.load(std::memory_order_acquire) == 1) static_cast<void>(payload.load());
+  writer.join();
+}
+
+TEST(Names, TheReportNamesTheVar) {
+  weft::sim::options opts;
+  opts.seed = 1;
+  opts.trace_dir = ::testing::TempDir() + "weft-docs";
+  weft::sim::testing::expect_failure(publish_named<weft::sim::platform>,
+                                     weft::sim::failure_kind::data_race,
+                                     "data race on var payload: read by t0", opts);
+}
+
+TEST(Names, PortableNamingCompilesOnRealThreads) { publish_named<weft::os>(); }
+
 // docs/simulator.md: Without GoogleTest: explore()
 bool one_shot_survives_pct() {
   weft::sim::options opts;

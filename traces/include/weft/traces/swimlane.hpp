@@ -10,7 +10,7 @@ namespace weft::traces {
 
 // Widest a lane grows before its text wraps onto more lines (separators excluded); a lane is
 // as narrow as its text allows, and at least as wide as its longest word.
-inline constexpr std::size_t swimlane_column_width = 32;
+inline constexpr std::size_t swimlane_column_width = 40;
 // Longest word shown whole; longer ones (a huge name) are cut and end in "..".
 inline constexpr std::size_t swimlane_max_word = 64;
 // Most lanes drawn side by side. When more threads run in the rows shown, each row is one
