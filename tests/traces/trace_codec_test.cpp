@@ -617,7 +617,7 @@ TEST(Swimlane, NotesSitBetweenTheStepsAndTheFailureMarksTheFailingAccess) {
 // grows with the rows shown, not with the threads declared.
 wt::trace many_threads(std::size_t running) {
   std::string text = "weft-trace 1\nscenario many\nweft-version 0\nplatform sim\nstrategy random\n";
-  for (std::size_t i = 0; i < wt::max_threads; ++i) {
+  for (std::size_t i = 0; i < wt::max_trace_threads; ++i) {
     text += "thread " + std::to_string(i) + " worker-" + std::to_string(i) + "\n";
   }
   text += "steps " + std::to_string(running * 2) + "\n";
