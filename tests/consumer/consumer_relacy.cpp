@@ -1,30 +1,10 @@
-// The same two withdrawals under the Relacy Race Detector, through an installed weft::relacy:
+// The same two withdrawals (account.hpp) under the Relacy Race Detector, through an installed weft::relacy:
 // Relacy must find the seeded bug and pass the fixed twin. Exit 0 when both hold.
-#include <weft/relacy/runner.hpp>
+#include <weft/relacy/runner.hpp>  // first: it includes Relacy, then removes Relacy's macros
+
+#include "account.hpp"
 
 #include <cstdio>
-
-template <class P>
-struct account {
-  typename P::template atomic<int> balance{100};
-  bool withdraw(int amount) {  // bug: the check and the subtraction are two steps
-    if (balance.load() < amount) return false;
-    balance.fetch_sub(amount);
-    return true;
-  }
-};
-
-template <class P>
-struct account_fixed {
-  typename P::template atomic<int> balance{100};
-  bool withdraw(int amount) {
-    int seen = balance.load();
-    do {
-      if (seen < amount) return false;
-    } while (!balance.compare_exchange_weak(seen, seen - amount));
-    return true;
-  }
-};
 
 template <class Account>
 struct two_withdrawals {

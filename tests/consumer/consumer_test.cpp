@@ -1,34 +1,9 @@
-// A user's test of their own type, as it would be written outside weft's tree: an account whose
-// withdraw checks the balance and then subtracts it in two steps (the seeded bug: two
-// withdrawals can both pass the check), and its fixed twin (one compare-and-swap loop).
+// A user's test of their own type (account.hpp), as it would be written outside weft's tree:
+// the simulator must find the seeded bug, replay it, and pass the fixed twin.
+#include "account.hpp"
+
 #include <weft/sim/gtest.hpp>
 #include <weft/sim/platform.hpp>
-
-#include <atomic>
-
-template <class P>
-struct account {
-  typename P::template atomic<int> balance{100};
-
-  bool withdraw(int amount) {  // bug: the check and the subtraction are two steps
-    if (balance.load() < amount) return false;
-    balance.fetch_sub(amount);
-    return true;
-  }
-};
-
-template <class P>
-struct account_fixed {
-  typename P::template atomic<int> balance{100};
-
-  bool withdraw(int amount) {
-    int seen = balance.load();
-    do {
-      if (seen < amount) return false;
-    } while (!balance.compare_exchange_weak(seen, seen - amount));
-    return true;
-  }
-};
 
 template <class Account>
 void two_withdrawals() {
