@@ -3,56 +3,31 @@
 // parameters are out of range. Each must be a usage error (exit 64) with a message, and must
 // come back at once: every command runs under timeout(1), so a reader that blocks or reads
 // without end fails the test (exit 124) instead of hanging it.
+#include "process.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <weft/checker/catalogue.hpp>
 #include <weft/sim/explore.hpp>
 #include <weft/sim/strategy.hpp>
 #include <weft/traces/trace_io.hpp>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 namespace {
 
 namespace fs = std::filesystem;
-
-struct result {
-  int code = -1;
-  std::string out;  // stdout and stderr together
-};
+using result = weft::testing::command_result;
+using weft::testing::read_file;
 
 // Runs `weft <args>` through the shell (so args may redirect stdin), stopped after 20 s.
-result run_weft(const std::string& args) {
-  const std::string cmd = "timeout 20 " + std::string(WEFT_CLI) + " " + args + " 2>&1";
-  result r;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buffer[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) r.out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+result run_weft(const std::string& args) { return weft::testing::run_weft(args, 20); }
 
 fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::path(::testing::TempDir()) / ("weft-bad-input-" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return weft::testing::fresh_dir("weft-bad-input-" + name);
 }
 
 // A trace of lost-update written by `weft explore`, in dir.
@@ -140,7 +115,7 @@ TEST(BadInputCli, StandardInputIsReadUpToTheLimit) {
 TEST(BadInputCli, ReplayRefusesParametersOutOfRange) {
   const fs::path dir = fresh_dir("params");
   const fs::path trace = recorded_trace(dir);
-  const std::string text = read(trace);
+  const std::string text = read_file(trace);
   const auto refused = [&](const std::string& key, const std::string& value, const std::string& why) {
     const fs::path bad = dir / ("bad-" + key + ".wtrace");
     std::ofstream(bad, std::ios::binary) << with_param(text, key, value);
