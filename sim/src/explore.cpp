@@ -129,9 +129,9 @@ constexpr std::array<param_range, 7> trace_param_ranges{{
     {"pct-steps", 1, UINT64_MAX},
 }};
 
-// A trace is input like any other: a parameter weft knows must be a number in its range, or
-// the trace is refused before anything runs. Unknown parameters are left alone.
-void check_trace_params(const traces::trace& t) {
+}  // namespace
+
+void validate_trace_params(const traces::trace& t) {
   for (const param_range& range : trace_param_ranges) {
     const std::string* text = t.param(range.key);
     if (text == nullptr) continue;
@@ -142,8 +142,6 @@ void check_trace_params(const traces::trace& t) {
     }
   }
 }
-
-}  // namespace
 
 std::string format_seed(std::uint64_t seed) { return fmt::format("{:#018x}", seed); }
 
@@ -308,7 +306,7 @@ report replay_trace(const traces::trace& t, const std::function<void()>& body,
   report r;
   r.scenario = t.scenario;
   r.strategy = "replay";
-  check_trace_params(t);
+  validate_trace_params(t);
   runtime_config cfg = config;
   if (const std::string* steps_max = t.param("steps-max")) {
     cfg.steps_max = parse_u64(*steps_max, "trace parameter steps-max");

@@ -4,6 +4,7 @@
 // come back at once: every command runs under timeout(1), so a reader that blocks or reads
 // without end fails the test (exit 124) instead of hanging it.
 #include "process.hpp"
+#include "trace_params.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -16,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -138,6 +140,44 @@ TEST(BadInputCli, ReplayRefusesParametersOutOfRange) {
   fs::remove_all(dir);
 }
 
+// minimize checks a trace's parameters as replay does, before it runs anything.
+TEST(BadInputCli, MinimizeRefusesParametersOutOfRange) {
+  const fs::path dir = fresh_dir("minimize-params");
+  const fs::path trace = recorded_trace(dir);
+  const fs::path bad = dir / "bad.wtrace";
+  std::ofstream(bad, std::ios::binary) << with_param(read_file(trace), "fault-per-mille", "5000");
+  expect_usage_error("minimize " + bad.string(),
+                     bad.string() + ": trace parameter fault-per-mille is 5000, out of range (0 to 1000)");
+  EXPECT_FALSE(fs::exists(dir / "bad.min.wtrace"));
+  fs::remove_all(dir);
+}
+
+// `minimize -` has no directory to write FILE.min.wtrace in: without -o it is refused before
+// reading anything (and writes no ./-.min.wtrace); with -o it minimises standard input.
+TEST(BadInputCli, MinimizeOfStandardInputNeedsAnOutputFile) {
+  const fs::path dir = fresh_dir("minimize-stdin");
+  const fs::path trace = recorded_trace(dir);
+  const result refused = weft::testing::run_command("cd " + dir.string() + " && timeout 20 " +
+                                                    WEFT_CLI + " minimize - < " + trace.string());
+  EXPECT_EQ(refused.code, 64) << refused.out;
+  EXPECT_EQ(refused.out,
+            "weft: minimize - needs -o OUT: a trace read from standard input has no directory to "
+            "write FILE.min.wtrace in\n");
+  EXPECT_EQ(weft::testing::files_in(dir), std::vector<fs::path>{trace});
+  // Refused at once, without waiting for input that never ends.
+  expect_usage_error("minimize - < /dev/zero",
+                     "minimize - needs -o OUT: a trace read from standard input has no directory to "
+                     "write FILE.min.wtrace in");
+
+  const fs::path out = dir / "min.wtrace";
+  const result minimized = run_weft("minimize - -o " + out.string() + " < " + trace.string());
+  EXPECT_EQ(minimized.code, 0) << minimized.out;
+  EXPECT_NE(minimized.out.find("  written " + out.string() + "\n"), std::string::npos)
+      << minimized.out;
+  EXPECT_EQ(run_weft("replay " + out.string()).code, 1);
+  fs::remove_all(dir);
+}
+
 // The same checks, in process: replay_trace refuses what the command line would refuse.
 TEST(TraceParams, ReplayTraceRefusesEveryParameterOutOfRange) {
   const weft::checker::scenario* s = weft::checker::find_scenario("lost-update");
@@ -153,15 +193,7 @@ TEST(TraceParams, ReplayTraceRefusesEveryParameterOutOfRange) {
   ASSERT_TRUE(weft::sim::replay_trace(t, s->body).reproduced_from_trace);
 
   const auto refusal = [&](const std::string& key, const std::string& value) -> std::string {
-    weft::traces::trace bad = t;
-    bool present = false;
-    for (auto& [k, v] : bad.params) {
-      if (k == key) {
-        v = value;
-        present = true;
-      }
-    }
-    if (!present) bad.params.emplace_back(key, value);
+    const weft::traces::trace bad = weft::testing::with_trace_param(t, key, value);
     try {
       (void)weft::sim::replay_trace(bad, s->body);
     } catch (const std::invalid_argument& e) {
