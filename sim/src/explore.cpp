@@ -111,9 +111,8 @@ std::uint64_t calibrate_pct_steps(runtime& rt, const std::function<void()>& body
 }
 
 // The parameters weft writes into a trace, with the values it accepts for them: those of the
-// strategies and of runtime_config (as weft explore --fault-per-mille and --depth check them;
-// steps-max is any positive number, as runtime_config.steps_max, which a program may set
-// beyond the 2^32 of weft explore --steps-max).
+// strategies and of runtime_config (as weft explore --fault-per-mille, --depth and --steps-max
+// and the runtime check them).
 struct param_range {
   std::string_view key;
   std::uint64_t min;
@@ -123,7 +122,7 @@ constexpr std::array<param_range, 7> trace_param_ranges{{
     {"seed", 0, UINT64_MAX},
     {"execution", 0, UINT64_MAX},
     {"execution-seed", 0, UINT64_MAX},
-    {"steps-max", 1, UINT64_MAX},
+    {"steps-max", 1, max_steps_per_execution},
     {"fault-per-mille", 0, 1000},
     {"depth", 1, 64},
     {"pct-steps", 1, UINT64_MAX},

@@ -125,7 +125,8 @@ TEST(BadInputCli, ReplayRefusesParametersOutOfRange) {
   };
   refused("fault-per-mille", "5000", " is 5000, out of range (0 to 1000)");
   refused("fault-per-mille", "1001", " is 1001, out of range (0 to 1000)");
-  refused("steps-max", "0", " is 0, out of range (1 to 18446744073709551615)");
+  refused("steps-max", "0", " is 0, out of range (1 to 1073741824)");
+  refused("steps-max", "1073741825", " is 1073741825, out of range (1 to 1073741824)");
   refused("steps-max", "18446744073709551616",
           ": \"18446744073709551616\" is not a number (decimal or 0x-hex, at most 64 bits)");
   refused("seed", "0x", ": \"0x\" is not a number (decimal or 0x-hex, at most 64 bits)");
@@ -134,7 +135,8 @@ TEST(BadInputCli, ReplayRefusesParametersOutOfRange) {
 
   // The bounds themselves are accepted.
   const fs::path edge = dir / "edge.wtrace";
-  std::ofstream(edge, std::ios::binary) << with_param(text, "fault-per-mille", "1000");
+  std::ofstream(edge, std::ios::binary)
+      << with_param(with_param(text, "fault-per-mille", "1000"), "steps-max", "1073741824");
   const result r = run_weft("replay " + edge.string());
   EXPECT_EQ(r.code, 1) << r.out;
   fs::remove_all(dir);
@@ -205,13 +207,14 @@ TEST(TraceParams, ReplayTraceRefusesEveryParameterOutOfRange) {
   EXPECT_EQ(refusal("depth", "0"), "trace parameter depth is 0, out of range (1 to 64)");
   EXPECT_EQ(refusal("depth", "65"), "trace parameter depth is 65, out of range (1 to 64)");
   EXPECT_EQ(refusal("pct-steps", "0"), "trace parameter pct-steps is 0, out of range (1 to 18446744073709551615)");
-  EXPECT_EQ(refusal("steps-max", "0"),
-            "trace parameter steps-max is 0, out of range (1 to 18446744073709551615)");
+  EXPECT_EQ(refusal("steps-max", "0"), "trace parameter steps-max is 0, out of range (1 to 1073741824)");
+  // runtime_config.steps_max is at most 2^30 (max_steps_per_execution), so is a trace's.
+  EXPECT_EQ(refusal("steps-max", "1099511627776"),
+            "trace parameter steps-max is 1099511627776, out of range (1 to 1073741824)");
   EXPECT_EQ(refusal("execution", "-1"),
             "trace parameter execution: \"-1\" is not a number (decimal or 0x-hex, at most 64 bits)");
   EXPECT_EQ(refusal("depth", "64"), "replayed");
-  // A program may set runtime_config.steps_max beyond weft explore's 2^32.
-  EXPECT_EQ(refusal("steps-max", "1099511627776"), "replayed");
+  EXPECT_EQ(refusal("steps-max", "1073741824"), "replayed");
   EXPECT_EQ(refusal("fault-per-mille", "0"), "replayed");
   EXPECT_EQ(refusal("some-other-param", "anything"), "replayed");
 }

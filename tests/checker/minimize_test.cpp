@@ -136,8 +136,9 @@ TEST(Minimize, RefusesATraceWhoseParametersAreOutOfRange) {
   };
   EXPECT_EQ(refusal("fault-per-mille", "5000"),
             "trace parameter fault-per-mille is 5000, out of range (0 to 1000)");
-  EXPECT_EQ(refusal("steps-max", "0"),
-            "trace parameter steps-max is 0, out of range (1 to 18446744073709551615)");
+  EXPECT_EQ(refusal("steps-max", "0"), "trace parameter steps-max is 0, out of range (1 to 1073741824)");
+  EXPECT_EQ(refusal("steps-max", "1073741825"),
+            "trace parameter steps-max is 1073741825, out of range (1 to 1073741824)");
   EXPECT_EQ(refusal("depth", "65"), "trace parameter depth is 65, out of range (1 to 64)");
   EXPECT_EQ(refusal("seed", "0x"),
             "trace parameter seed: \"0x\" is not a number (decimal or 0x-hex, at most 64 bits)");
