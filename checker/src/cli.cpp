@@ -437,7 +437,7 @@ int main(int argc, char** argv) {
                       "chance of a spurious wake-up or CAS failure (0-1000, default 50)")
       ->check(CLI::Range(0, 1000));
   explore->add_option("--steps-max", ea.steps_max, "livelock bound per execution (default 20000)")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 32));
+      ->check(CLI::Range(std::uint64_t{1}, sim::max_steps_per_execution));
   explore->add_option("--json", ea.json_file, "also write the reports to FILE as JSON");
 
   std::string replay_file;

@@ -17,6 +17,12 @@ namespace weft::checker {
 
 int cmd_minimize(const std::string& file, const std::string& out, double time_limit_s) {
   namespace fs = std::filesystem;
+  // The minimal trace goes beside its input by default; standard input has no place beside it.
+  if (file == "-" && out.empty()) {
+    std::cerr << "weft: minimize - needs -o OUT: a trace read from standard input has no "
+                 "directory to write FILE.min.wtrace in\n";
+    return exit_usage;
+  }
   traces::trace t;
   try {
     t = traces::read_file(file);

@@ -111,9 +111,8 @@ std::uint64_t calibrate_pct_steps(runtime& rt, const std::function<void()>& body
 }
 
 // The parameters weft writes into a trace, with the values it accepts for them: those of the
-// strategies and of runtime_config (as weft explore --fault-per-mille and --depth check them;
-// steps-max is any positive number, as runtime_config.steps_max, which a program may set
-// beyond the 2^32 of weft explore --steps-max).
+// strategies and of runtime_config (as weft explore --fault-per-mille, --depth and --steps-max
+// and the runtime check them).
 struct param_range {
   std::string_view key;
   std::uint64_t min;
@@ -123,15 +122,15 @@ constexpr std::array<param_range, 7> trace_param_ranges{{
     {"seed", 0, UINT64_MAX},
     {"execution", 0, UINT64_MAX},
     {"execution-seed", 0, UINT64_MAX},
-    {"steps-max", 1, UINT64_MAX},
+    {"steps-max", 1, max_steps_per_execution},
     {"fault-per-mille", 0, 1000},
     {"depth", 1, 64},
     {"pct-steps", 1, UINT64_MAX},
 }};
 
-// A trace is input like any other: a parameter weft knows must be a number in its range, or
-// the trace is refused before anything runs. Unknown parameters are left alone.
-void check_trace_params(const traces::trace& t) {
+}  // namespace
+
+void validate_trace_params(const traces::trace& t) {
   for (const param_range& range : trace_param_ranges) {
     const std::string* text = t.param(range.key);
     if (text == nullptr) continue;
@@ -142,8 +141,6 @@ void check_trace_params(const traces::trace& t) {
     }
   }
 }
-
-}  // namespace
 
 std::string format_seed(std::uint64_t seed) { return fmt::format("{:#018x}", seed); }
 
@@ -308,7 +305,7 @@ report replay_trace(const traces::trace& t, const std::function<void()>& body,
   report r;
   r.scenario = t.scenario;
   r.strategy = "replay";
-  check_trace_params(t);
+  validate_trace_params(t);
   runtime_config cfg = config;
   if (const std::string* steps_max = t.param("steps-max")) {
     cfg.steps_max = parse_u64(*steps_max, "trace parameter steps-max");

@@ -306,6 +306,7 @@ bool guided_strategy::pick_fault(const decision_context& ctx) {
 
 minimize_result minimize(const traces::trace& t, const std::function<void()>& body,
                          const minimize_options& opts) {
+  validate_trace_params(t);
   if (!t.failure) throw std::invalid_argument("the trace records no failure: nothing to minimise");
   failure_kind recorded = failure_kind::none;
   if (!parse_failure_kind(t.failure->kind, recorded) || recorded == failure_kind::none ||

@@ -24,6 +24,11 @@ runtime_config checked(runtime_config config) {
     config.stack_size = std::max<std::size_t>(config.stack_size, 1024 * 1024);
   }
   if (config.steps_max == 0) throw std::invalid_argument("weft: steps_max must be at least 1");
+  if (config.steps_max > max_steps_per_execution) {
+    throw std::invalid_argument(fmt::format(
+        "weft: steps_max is {}, more than the {} steps an execution may take", config.steps_max,
+        max_steps_per_execution));
+  }
   if (config.stack_size < 16 * 1024) {
     throw std::invalid_argument("weft: fiber stack_size must be at least 16 KiB");
   }

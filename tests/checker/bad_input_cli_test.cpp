@@ -3,56 +3,33 @@
 // parameters are out of range. Each must be a usage error (exit 64) with a message, and must
 // come back at once: every command runs under timeout(1), so a reader that blocks or reads
 // without end fails the test (exit 124) instead of hanging it.
+#include "process.hpp"
+#include "trace_params.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <weft/checker/catalogue.hpp>
 #include <weft/sim/explore.hpp>
 #include <weft/sim/strategy.hpp>
 #include <weft/traces/trace_io.hpp>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
 namespace fs = std::filesystem;
-
-struct result {
-  int code = -1;
-  std::string out;  // stdout and stderr together
-};
+using result = weft::testing::command_result;
+using weft::testing::read_file;
 
 // Runs `weft <args>` through the shell (so args may redirect stdin), stopped after 20 s.
-result run_weft(const std::string& args) {
-  const std::string cmd = "timeout 20 " + std::string(WEFT_CLI) + " " + args + " 2>&1";
-  result r;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buffer[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) r.out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+result run_weft(const std::string& args) { return weft::testing::run_weft(args, 20); }
 
 fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::path(::testing::TempDir()) / ("weft-bad-input-" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return weft::testing::fresh_dir("weft-bad-input-" + name);
 }
 
 // A trace of lost-update written by `weft explore`, in dir.
@@ -140,7 +117,7 @@ TEST(BadInputCli, StandardInputIsReadUpToTheLimit) {
 TEST(BadInputCli, ReplayRefusesParametersOutOfRange) {
   const fs::path dir = fresh_dir("params");
   const fs::path trace = recorded_trace(dir);
-  const std::string text = read(trace);
+  const std::string text = read_file(trace);
   const auto refused = [&](const std::string& key, const std::string& value, const std::string& why) {
     const fs::path bad = dir / ("bad-" + key + ".wtrace");
     std::ofstream(bad, std::ios::binary) << with_param(text, key, value);
@@ -148,7 +125,8 @@ TEST(BadInputCli, ReplayRefusesParametersOutOfRange) {
   };
   refused("fault-per-mille", "5000", " is 5000, out of range (0 to 1000)");
   refused("fault-per-mille", "1001", " is 1001, out of range (0 to 1000)");
-  refused("steps-max", "0", " is 0, out of range (1 to 18446744073709551615)");
+  refused("steps-max", "0", " is 0, out of range (1 to 1073741824)");
+  refused("steps-max", "1073741825", " is 1073741825, out of range (1 to 1073741824)");
   refused("steps-max", "18446744073709551616",
           ": \"18446744073709551616\" is not a number (decimal or 0x-hex, at most 64 bits)");
   refused("seed", "0x", ": \"0x\" is not a number (decimal or 0x-hex, at most 64 bits)");
@@ -157,9 +135,48 @@ TEST(BadInputCli, ReplayRefusesParametersOutOfRange) {
 
   // The bounds themselves are accepted.
   const fs::path edge = dir / "edge.wtrace";
-  std::ofstream(edge, std::ios::binary) << with_param(text, "fault-per-mille", "1000");
+  std::ofstream(edge, std::ios::binary)
+      << with_param(with_param(text, "fault-per-mille", "1000"), "steps-max", "1073741824");
   const result r = run_weft("replay " + edge.string());
   EXPECT_EQ(r.code, 1) << r.out;
+  fs::remove_all(dir);
+}
+
+// minimize checks a trace's parameters as replay does, before it runs anything.
+TEST(BadInputCli, MinimizeRefusesParametersOutOfRange) {
+  const fs::path dir = fresh_dir("minimize-params");
+  const fs::path trace = recorded_trace(dir);
+  const fs::path bad = dir / "bad.wtrace";
+  std::ofstream(bad, std::ios::binary) << with_param(read_file(trace), "fault-per-mille", "5000");
+  expect_usage_error("minimize " + bad.string(),
+                     bad.string() + ": trace parameter fault-per-mille is 5000, out of range (0 to 1000)");
+  EXPECT_FALSE(fs::exists(dir / "bad.min.wtrace"));
+  fs::remove_all(dir);
+}
+
+// `minimize -` has no directory to write FILE.min.wtrace in: without -o it is refused before
+// reading anything (and writes no ./-.min.wtrace); with -o it minimises standard input.
+TEST(BadInputCli, MinimizeOfStandardInputNeedsAnOutputFile) {
+  const fs::path dir = fresh_dir("minimize-stdin");
+  const fs::path trace = recorded_trace(dir);
+  const result refused = weft::testing::run_command("cd " + dir.string() + " && timeout 20 " +
+                                                    WEFT_CLI + " minimize - < " + trace.string());
+  EXPECT_EQ(refused.code, 64) << refused.out;
+  EXPECT_EQ(refused.out,
+            "weft: minimize - needs -o OUT: a trace read from standard input has no directory to "
+            "write FILE.min.wtrace in\n");
+  EXPECT_EQ(weft::testing::files_in(dir), std::vector<fs::path>{trace});
+  // Refused at once, without waiting for input that never ends.
+  expect_usage_error("minimize - < /dev/zero",
+                     "minimize - needs -o OUT: a trace read from standard input has no directory to "
+                     "write FILE.min.wtrace in");
+
+  const fs::path out = dir / "min.wtrace";
+  const result minimized = run_weft("minimize - -o " + out.string() + " < " + trace.string());
+  EXPECT_EQ(minimized.code, 0) << minimized.out;
+  EXPECT_NE(minimized.out.find("  written " + out.string() + "\n"), std::string::npos)
+      << minimized.out;
+  EXPECT_EQ(run_weft("replay " + out.string()).code, 1);
   fs::remove_all(dir);
 }
 
@@ -178,15 +195,7 @@ TEST(TraceParams, ReplayTraceRefusesEveryParameterOutOfRange) {
   ASSERT_TRUE(weft::sim::replay_trace(t, s->body).reproduced_from_trace);
 
   const auto refusal = [&](const std::string& key, const std::string& value) -> std::string {
-    weft::traces::trace bad = t;
-    bool present = false;
-    for (auto& [k, v] : bad.params) {
-      if (k == key) {
-        v = value;
-        present = true;
-      }
-    }
-    if (!present) bad.params.emplace_back(key, value);
+    const weft::traces::trace bad = weft::testing::with_trace_param(t, key, value);
     try {
       (void)weft::sim::replay_trace(bad, s->body);
     } catch (const std::invalid_argument& e) {
@@ -198,13 +207,14 @@ TEST(TraceParams, ReplayTraceRefusesEveryParameterOutOfRange) {
   EXPECT_EQ(refusal("depth", "0"), "trace parameter depth is 0, out of range (1 to 64)");
   EXPECT_EQ(refusal("depth", "65"), "trace parameter depth is 65, out of range (1 to 64)");
   EXPECT_EQ(refusal("pct-steps", "0"), "trace parameter pct-steps is 0, out of range (1 to 18446744073709551615)");
-  EXPECT_EQ(refusal("steps-max", "0"),
-            "trace parameter steps-max is 0, out of range (1 to 18446744073709551615)");
+  EXPECT_EQ(refusal("steps-max", "0"), "trace parameter steps-max is 0, out of range (1 to 1073741824)");
+  // runtime_config.steps_max is at most 2^30 (max_steps_per_execution), so is a trace's.
+  EXPECT_EQ(refusal("steps-max", "1099511627776"),
+            "trace parameter steps-max is 1099511627776, out of range (1 to 1073741824)");
   EXPECT_EQ(refusal("execution", "-1"),
             "trace parameter execution: \"-1\" is not a number (decimal or 0x-hex, at most 64 bits)");
   EXPECT_EQ(refusal("depth", "64"), "replayed");
-  // A program may set runtime_config.steps_max beyond weft explore's 2^32.
-  EXPECT_EQ(refusal("steps-max", "1099511627776"), "replayed");
+  EXPECT_EQ(refusal("steps-max", "1073741824"), "replayed");
   EXPECT_EQ(refusal("fault-per-mille", "0"), "replayed");
   EXPECT_EQ(refusal("some-other-param", "anything"), "replayed");
 }

@@ -108,18 +108,26 @@ class child_process {
   std::string out_;
 };
 
-// Runs `command` with /bin/sh -c in `cwd`; its exit code and output.
+// The exit code (as child_process::finish gives it) and the output of a child run to its end.
 struct shell_result {
   int code = -1;
   std::string out;
 };
-inline shell_result run_shell(const std::string& command, const std::string& cwd = {},
-                              const std::vector<std::string>& env = {}) {
-  child_process c({"/bin/sh", "-c", command}, cwd, env);
+
+// Runs argv[0] (a path) with argv in `cwd`, with `env` added, to its end.
+inline shell_result run_process(const std::vector<std::string>& argv, const std::string& cwd = {},
+                                const std::vector<std::string>& env = {}) {
+  child_process c(argv, cwd, env);
   shell_result r;
   r.code = c.finish();
   r.out = c.output();
   return r;
+}
+
+// Runs `command` with /bin/sh -c in `cwd`; its exit code and output.
+inline shell_result run_shell(const std::string& command, const std::string& cwd = {},
+                              const std::vector<std::string>& env = {}) {
+  return run_process({"/bin/sh", "-c", command}, cwd, env);
 }
 
 }  // namespace weft::testing

@@ -2,6 +2,7 @@
 // a pass cut short by the time limit says so, replay commands work pasted anywhere, and --json
 // writes the reports as documented (docs/report-json.md).
 #include "child_process.hpp"
+#include "process.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -10,7 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -18,28 +18,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using weft::testing::child_process;
+using weft::testing::line_after;
+using weft::testing::read_file;
 using weft::testing::run_shell;
 
 fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::absolute(fs::path(::testing::TempDir()) / ("weft-cli-process-" + name));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// The text of the report line that starts with `label` (e.g. "  replay      "), to its end.
-std::string line_after(const std::string& out, const std::string& label) {
-  const std::size_t at = out.find(label);
-  if (at == std::string::npos) return {};
-  const std::size_t from = at + label.size();
-  return out.substr(from, out.find('\n', from) - from);
+  return fs::absolute(weft::testing::fresh_dir("weft-cli-process-" + name));
 }
 
 // What `weft explore` printed as its run seed ("... seed 0x... (resume with --seed 0x...)").
@@ -214,7 +198,7 @@ TEST(CliProcess, ReplayAndMinimizeEndWithAReplayCommandToo) {
   EXPECT_EQ(run_shell(minimal, "/").code, 1) << minimal;
 }
 
-nlohmann::json read_json(const fs::path& p) { return nlohmann::json::parse(read(p)); }
+nlohmann::json read_json(const fs::path& p) { return nlohmann::json::parse(read_file(p)); }
 
 TEST(CliProcess, JsonReportOfAFailingRun) {
   const fs::path dir = fresh_dir("json-fail");

@@ -194,6 +194,17 @@ TEST(Cli, DepthWithTheRandomStrategyIsRefusedInsteadOfIgnored) {
       1);
 }
 
+// --steps-max is 1 to 2^30, the runtime's max_steps_per_execution.
+TEST(Cli, StepsMaxAboveTheRuntimeLimitIsRefused) {
+  for (const char* bad : {"1073741825", "4294967296", "0"}) {
+    const result r = run_weft(std::string("explore lost-update-fixed --iterations 10 --steps-max ") + bad);
+    EXPECT_EQ(r.code, 64) << bad << "\n" << r.out;
+    EXPECT_NE(r.out.find("--steps-max"), std::string::npos) << bad << "\n" << r.out;
+  }
+  const result r = run_weft("explore lost-update-fixed --iterations 10 --steps-max 1073741824");
+  EXPECT_EQ(r.code, 0) << r.out;
+}
+
 TEST(Cli, ShowRefusesANegativeStepCount) {
   const fs::path dir = fresh_dir("show-last");
   ASSERT_EQ(run_weft("explore lost-update --seed 1 --trace-dir " + dir.string()).code, 1);

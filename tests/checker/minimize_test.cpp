@@ -1,5 +1,7 @@
 // weft::sim::minimize on every bug of the catalogue: the minimal trace still fails the same
 // way when replayed, is no larger, and no single preemption can be removed from it.
+#include "trace_params.hpp"
+
 #include <weft/checker/catalogue.hpp>
 #include <weft/sim/explore.hpp>
 #include <weft/sim/minimize.hpp>
@@ -13,6 +15,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
+#include <string>
 
 namespace {
 
@@ -104,6 +108,41 @@ TEST(Minimize, RefusesATraceWithoutFailure) {
   t.scenario = "x";
   t.threads.push_back({0, "main"});
   EXPECT_THROW(sim::minimize(t, [] {}), std::invalid_argument);
+}
+
+// A trace's parameters are checked as replay_trace checks them, before anything runs.
+TEST(Minimize, RefusesATraceWhoseParametersAreOutOfRange) {
+  const weft::checker::scenario* s = weft::checker::find_scenario("lost-update");
+  ASSERT_NE(s, nullptr);
+  const sim::report found = find_bug(*s, 1);
+  ASSERT_FALSE(found.ok());
+  const weft::traces::trace t = sim::to_trace(found, {});
+  const auto refusal = [&](const std::string& key, const std::string& value) -> std::string {
+    const weft::traces::trace bad = weft::testing::with_trace_param(t, key, value);
+    std::string validated = "valid";
+    try {
+      sim::validate_trace_params(bad);
+    } catch (const std::invalid_argument& e) {
+      validated = e.what();
+    }
+    try {
+      (void)sim::minimize(bad, s->body);
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(validated, e.what()) << key << " " << value;
+      return e.what();
+    }
+    EXPECT_EQ(validated, "valid") << key << " " << value;
+    return "minimized";
+  };
+  EXPECT_EQ(refusal("fault-per-mille", "5000"),
+            "trace parameter fault-per-mille is 5000, out of range (0 to 1000)");
+  EXPECT_EQ(refusal("steps-max", "0"), "trace parameter steps-max is 0, out of range (1 to 1073741824)");
+  EXPECT_EQ(refusal("steps-max", "1073741825"),
+            "trace parameter steps-max is 1073741825, out of range (1 to 1073741824)");
+  EXPECT_EQ(refusal("depth", "65"), "trace parameter depth is 65, out of range (1 to 64)");
+  EXPECT_EQ(refusal("seed", "0x"),
+            "trace parameter seed: \"0x\" is not a number (decimal or 0x-hex, at most 64 bits)");
+  EXPECT_EQ(refusal("fault-per-mille", "1000"), "minimized");
 }
 
 void check_the_needless_preemptions() {

@@ -1,6 +1,7 @@
 // Helpers for tests that run a program as a separate process: run a shell command and capture
-// its output and exit status, read a whole file, make an empty directory, list a directory.
-// Defining WEFT_CLI (the path of the `weft` binary) before including adds run_weft().
+// its output and exit status, read a whole file, make an empty directory, list a directory,
+// take the text after a label in a report. Defining WEFT_CLI (the path of the `weft` binary)
+// before including adds run_weft().
 #pragma once
 
 #include <gtest/gtest.h>
@@ -41,6 +42,12 @@ inline command_result run_command(const std::string& command) {
 inline command_result run_weft(const std::string& args) {
   return run_command(std::string(WEFT_CLI) + " " + args);
 }
+
+// The same under timeout(1): stopped after `seconds`, with exit status 124, so a command that
+// blocks or reads without end fails its test instead of hanging it.
+inline command_result run_weft(const std::string& args, int seconds) {
+  return run_command("timeout " + std::to_string(seconds) + " " + std::string(WEFT_CLI) + " " + args);
+}
 #endif
 
 // The file's bytes; empty when it cannot be read.
@@ -65,6 +72,15 @@ inline std::vector<std::filesystem::path> files_in(const std::filesystem::path& 
   for (const auto& e : std::filesystem::directory_iterator(dir)) out.push_back(e.path());
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// The text of the first line of `out` that contains `label` (e.g. "  replay  "), from after the
+// label to the end of the line; empty when no line has it.
+inline std::string line_after(const std::string& out, const std::string& label) {
+  const std::size_t at = out.find(label);
+  if (at == std::string::npos) return {};
+  const std::size_t from = at + label.size();
+  return out.substr(from, out.find('\n', from) - from);
 }
 
 }  // namespace weft::testing

@@ -2,6 +2,7 @@
 // weft::cli::main) offers the weft tool's commands over its own scenarios, and its reports end
 // with a command that replays with that binary.
 #include "child_process.hpp"
+#include "process.hpp"
 
 #include <weft/checker/catalogue.hpp>
 #include <weft/checker/registry.hpp>
@@ -11,43 +12,27 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace {
 
 namespace fs = std::filesystem;
-using weft::testing::child_process;
+using result = weft::testing::shell_result;
+using weft::testing::line_after;
+using weft::testing::run_process;
 using weft::testing::run_shell;
 
 fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::absolute(fs::path(::testing::TempDir()) / ("weft-user-binary-" + name));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  return fs::absolute(weft::testing::fresh_dir("weft-user-binary-" + name));
 }
 
-std::string line_after(const std::string& out, const std::string& label) {
-  const std::size_t at = out.find(label);
-  if (at == std::string::npos) return {};
-  const std::size_t from = at + label.size();
-  return out.substr(from, out.find('\n', from) - from);
-}
-
-struct result {
-  int code = -1;
-  std::string out;
-};
-
+// Runs the user's binary with `args` in `cwd`.
 result bank(const std::vector<std::string>& args, const std::string& cwd = {}) {
   std::vector<std::string> argv{USER_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  child_process c(argv, cwd);
-  result r;
-  r.code = c.finish();
-  r.out = c.output();
-  return r;
+  return run_process(argv, cwd);
 }
 
 TEST(UserBinary, ListShowsItsOwnScenariosOnly) {
@@ -126,14 +111,8 @@ TEST(UserBinary, AJsonReportNamesItsOwnReplayCommand) {
 
 TEST(UserBinary, ATraceOfAnotherBinaryIsRefusedClearly) {
   const fs::path dir = fresh_dir("foreign");
-  const result weft = [&] {
-    child_process c({WEFT_CLI, "explore", "lost-update", "--seed", "1", "--trace-dir",
-                     (dir / "t").string()});
-    result r;
-    r.code = c.finish();
-    r.out = c.output();
-    return r;
-  }();
+  const result weft = run_process({WEFT_CLI, "explore", "lost-update", "--seed", "1", "--trace-dir",
+                                   (dir / "t").string()});
   ASSERT_EQ(weft.code, 1) << weft.out;
   const result r = bank({"replay", line_after(weft.out, "  trace       ")});
   EXPECT_EQ(r.code, 64) << r.out;

@@ -280,6 +280,36 @@ TEST(SimLivelock, ThreadSpinningAloneOnAnAtomicTripsTheStepBound) {
   EXPECT_LE(r.failing_steps, 1001u);
 }
 
+// steps_max is 1 to 2^30, so that vector clock entries stay below 2^31 (happens_before.hpp);
+// the runtime refuses more, and explore with it.
+TEST(SimLivelock, StepsMaxIsAtMostMaxStepsPerExecution) {
+  ASSERT_EQ(sim::max_steps_per_execution, std::uint64_t{1} << 30);
+  const auto refusal = [](std::uint64_t steps_max) -> std::string {
+    sim::runtime_config config;
+    config.steps_max = steps_max;
+    try {
+      sim::runtime rt(config);
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  EXPECT_EQ(refusal(sim::max_steps_per_execution), "accepted");
+  EXPECT_EQ(refusal(1), "accepted");
+  EXPECT_EQ(refusal(sim::max_steps_per_execution + 1),
+            "weft: steps_max is 1073741825, more than the 1073741824 steps an execution may take");
+  EXPECT_EQ(refusal(UINT64_MAX), "weft: steps_max is 18446744073709551615, more than the "
+                                 "1073741824 steps an execution may take");
+  EXPECT_EQ(refusal(0), "weft: steps_max must be at least 1");
+
+  sim::options o = opts("steps-max-bound", 10);
+  o.write_trace = false;
+  o.runtime.steps_max = sim::max_steps_per_execution + 1;
+  EXPECT_THROW(sim::explore(o, [] {}), std::invalid_argument);
+  o.runtime.steps_max = sim::max_steps_per_execution;
+  EXPECT_TRUE(sim::explore(o, [] { sim::yield(); }).ok());
+}
+
 // =================================================================================== leaks
 
 TEST(SimLeak, BodyReturningWhileAThreadIsBlockedReportsTheThread) {

@@ -139,6 +139,12 @@ report explore(const options& opts, F&& body) {
 // trace, `failed` has kind nondeterminism and names the step.
 report replay_trace(const traces::trace& t, const std::function<void()>& body,
                     const runtime_config& config = {});
+// A trace is input like any other: each parameter weft knows (seed, execution, execution-seed,
+// steps-max, fault-per-mille, depth, pct-steps) must be a number in the range weft accepts for
+// it, or this throws std::invalid_argument naming it ("trace parameter depth is 65, out of range
+// (1 to 64)"). Unknown parameters are left alone. replay_trace and minimize call it before they
+// run anything.
+void validate_trace_params(const traces::trace& t);
 // Reads and replays a trace file; throws weft::traces::parse_error for a malformed file.
 report replay_file(const std::filesystem::path& file, const std::function<void()>& body,
                    const runtime_config& config = {});

@@ -19,8 +19,16 @@
 
 namespace weft::sim {
 
-// Vector clock over the thread slots of one execution. Entries stay below 2^31 (an execution
-// is bounded by steps_max), so lanes compare as signed 32-bit integers, four at a time.
+// Vector clock over the thread slots of one execution. Entries stay below 2^31, so lanes
+// compare as signed 32-bit integers, four at a time. Entry t is at most thread t's own entry,
+// which starts at 1 and ticks once per release: at a spawn (at most max_threads_per_execution),
+// after one of its scheduling points (a release store, RMW or fence, an unpark), or at the
+// unlock of a mutex it took at a point (lock, try_lock, condition-variable wait). So it is at
+// most 1 + spawns + steps, and runtime_config::steps_max is at most max_steps_per_execution
+// (2^30); the other 2^30 are for releases in destructors while an aborted execution unwinds,
+// which count no steps.
+static_assert(max_steps_per_execution <= (std::uint64_t{1} << 30),
+              "clock entries below 2^31 need at most 2^30 steps per execution");
 struct vclock {
   static_assert(max_threads_per_execution % 4 == 0);
   alignas(16) std::array<std::uint32_t, max_threads_per_execution> c{};

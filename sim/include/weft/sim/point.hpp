@@ -19,6 +19,10 @@ namespace weft::sim {
 // file has its own, larger limit: traces::max_trace_threads).
 inline constexpr std::uint32_t max_threads_per_execution = 16;
 
+// The largest runtime_config.steps_max (and weft explore --steps-max, and a trace's steps-max):
+// 2^30 steps, so that vector clock entries stay below 2^31 (happens_before.hpp).
+inline constexpr std::uint64_t max_steps_per_execution = std::uint64_t{1} << 30;
+
 enum class point_kind : std::uint8_t {
   spawn,
   join,

@@ -54,7 +54,8 @@
 namespace weft::sim {
 
 struct runtime_config {
-  std::uint64_t steps_max = 20000;         // livelock bound: decisions per execution
+  std::uint64_t steps_max = 20000;         // livelock bound: decisions per execution, 1 to
+                                           // max_steps_per_execution (2^30)
   std::size_t stack_size = 256 * 1024;     // per fiber; sanitizer builds use more
 };
 
