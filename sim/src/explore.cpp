@@ -5,11 +5,12 @@
 #include <weft/traces/numbers.hpp>
 #include <weft/traces/trace.hpp>
 #include <weft/traces/trace_io.hpp>
+#include "text.hpp"
 
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <random>
 #include <regex>
 #include <stdexcept>
@@ -35,14 +36,14 @@ std::string object_text(std::uint32_t id,
   for (const auto& [named, name] : names) {
     if (named == id) return name;
   }
-  return fmt::format("o{}", id);
+  return detail::text("o{}", id);
 }
 
 std::string step_text(const step_record& s,
                       const std::vector<std::pair<std::uint32_t, std::string>>& names) {
-  std::string text = fmt::format("{} t{} {}", s.index, s.thread, to_string(s.kind));
+  std::string text = detail::text("{} t{} {}", s.index, s.thread, to_string(s.kind));
   if (s.object != 0) text += " " + object_text(s.object, names);
-  if (s.order != order_none) text += fmt::format(" {}", order_name(s.order));
+  if (s.order != order_none) text += detail::text(" {}", order_name(s.order));
   return text;
 }
 
@@ -72,7 +73,7 @@ std::vector<expected_step> expected_steps(const traces::trace& t) {
     e.thread = s.thread;
     if (!parse_point_kind(s.kind, e.kind)) {
       throw std::invalid_argument(
-          fmt::format("trace step {}: unknown kind of point \"{}\"", s.index, s.kind));
+          detail::text("trace step {}: unknown kind of point \"{}\"", s.index, s.kind));
     }
     e.object = s.object;
     e.value = s.value;
@@ -134,21 +135,25 @@ void validate_trace_params(const traces::trace& t) {
   for (const param_range& range : trace_param_ranges) {
     const std::string* text = t.param(range.key);
     if (text == nullptr) continue;
-    const std::uint64_t v = parse_u64(*text, fmt::format("trace parameter {}", range.key));
+    const std::uint64_t v = parse_u64(*text, detail::text("trace parameter {}", range.key));
     if (v < range.min || v > range.max) {
-      throw std::invalid_argument(fmt::format("trace parameter {} is {}, out of range ({} to {})",
+      throw std::invalid_argument(detail::text("trace parameter {} is {}, out of range ({} to {})",
                                               range.key, *text, range.min, range.max));
     }
   }
 }
 
-std::string format_seed(std::uint64_t seed) { return fmt::format("{:#018x}", seed); }
+std::string format_seed(std::uint64_t seed) {
+  char buffer[24];
+  std::snprintf(buffer, sizeof buffer, "0x%016llx", static_cast<unsigned long long>(seed));
+  return buffer;
+}
 
 std::uint64_t parse_u64(std::string_view text, std::string_view what) {
   const traces::number_result n = traces::parse_u64(text);
   if (!n.ok()) {
     throw std::invalid_argument(
-        fmt::format("{}: \"{}\" is not a number (decimal or 0x-hex, at most 64 bits)", what, text));
+        detail::text("{}: \"{}\" is not a number (decimal or 0x-hex, at most 64 bits)", what, text));
   }
   return n.value;
 }
@@ -199,10 +204,10 @@ report explore_erased(const options& opts, const std::function<void()>& body) {
       r.reproduced_from_seed = same_failure(first_failure, second);
       if (!r.reproduced_from_seed) {
         r.failed.kind = failure_kind::nondeterminism;
-        r.failed.message = fmt::format(
+        r.failed.message = detail::text(
             "nondeterminism: execution {} failed ({}: {}) but its re-run from the same seed {}",
             failed_at, to_string(first_failure.kind), first_failure.message,
-            second ? fmt::format("failed differently ({}: {})", to_string(second.kind),
+            second ? detail::text("failed differently ({}: {})", to_string(second.kind),
                                  second.message)
                    : std::string("passed"));
       }
@@ -328,14 +333,14 @@ report replay_trace(const traces::trace& t, const std::function<void()>& body,
   if (t.failure) {
     if (!parse_failure_kind(t.failure->kind, expected.kind)) {
       throw std::invalid_argument(
-          fmt::format("trace failure kind \"{}\" is not one weft knows", t.failure->kind));
+          detail::text("trace failure kind \"{}\" is not one weft knows", t.failure->kind));
     }
     expected.message = t.failure->message;
   }
   if (f.kind == failure_kind::nondeterminism) return r;  // the divergence names its step
   if (f && rt.step_count() != t.steps.size()) {
     r.failed.kind = failure_kind::nondeterminism;
-    r.failed.message = fmt::format(
+    r.failed.message = detail::text(
         "nondeterminism at step {}: the program failed here ({}: {}), but the trace records {} "
         "steps",
         rt.step_count(), to_string(f.kind), f.message, t.steps.size());
@@ -348,10 +353,10 @@ report replay_trace(const traces::trace& t, const std::function<void()>& body,
   }
   r.failed.kind = failure_kind::nondeterminism;
   r.failed.message =
-      fmt::format("replay diverged: the trace records {}, this run {}",
-                  expected ? fmt::format("{}: {}", to_string(expected.kind), expected.message)
+      detail::text("replay diverged: the trace records {}, this run {}",
+                  expected ? detail::text("{}: {}", to_string(expected.kind), expected.message)
                            : std::string("a pass"),
-                  f ? fmt::format("failed with {}: {}", to_string(f.kind), f.message)
+                  f ? detail::text("failed with {}: {}", to_string(f.kind), f.message)
                     : std::string("passed"));
   return r;
 }
@@ -368,30 +373,32 @@ std::string report::text(std::string_view replay_command) const {
   std::string params_text;
   for (const auto& [k, v] : params) {
     if (k == "fault-per-mille") continue;
-    params_text += fmt::format(" {}={}", k, v);
+    params_text += detail::text(" {}={}", k, v);
   }
   if (ok()) {
     const double rate = seconds > 0 ? static_cast<double>(executions) / seconds : 0.0;
     std::string cut;
     if (stopped_by == stop_reason::time_limit) {
-      cut = fmt::format(" (stopped by the time limit after {} of {} executions)", executions,
+      cut = detail::text(" (stopped by the time limit after {} of {} executions)", executions,
                         iterations);
     } else if (stopped_by == stop_reason::requested) {
-      cut = fmt::format(" (stopped on request after {} of {} executions)", executions, iterations);
+      cut = detail::text(" (stopped on request after {} of {} executions)", executions, iterations);
     }
-    return fmt::format("weft: PASS {}  strategy={}{} seed={}  {} executions in {:.3f} s ({:.0f}/s){}\n",
-                       scenario, strategy, params_text, format_seed(seed), executions, seconds,
-                       rate, cut);
+    char timing[64];
+    std::snprintf(timing, sizeof timing, "%.3f s (%.0f/s)", seconds, rate);
+    return detail::text("weft: PASS {}  strategy={}{} seed={}  {} executions in {}{}\n",
+                       scenario, strategy, params_text, format_seed(seed), executions, timing,
+                       cut);
   }
-  std::string out = fmt::format("weft: FAIL {}  strategy={}{} seed={} execution={} ({} of {} run)\n",
+  std::string out = detail::text("weft: FAIL {}  strategy={}{} seed={} execution={} ({} of {} run)\n",
                                 scenario, strategy, params_text, format_seed(seed),
                                 failing_execution, executions, iterations);
-  out += fmt::format("  {:<12}{}: {}\n", "failure", to_string(failed.kind), failed.message);
+  out += detail::text("  failure     {}: {}\n", to_string(failed.kind), failed.message);
   const std::string name =
       failed.thread < thread_names.size() && !thread_names[failed.thread].empty()
-          ? fmt::format(" \"{}\"", thread_names[failed.thread])
+          ? detail::text(" \"{}\"", thread_names[failed.thread])
           : std::string();
-  out += fmt::format("  {:<12}{}:{} in thread {}{}, step {} of {}\n", "at",
+  out += detail::text("  at          {}:{} in thread {}{}, step {} of {}\n",
                      failed.file.empty() ? "-" : failed.file, failed.line, failed.thread, name,
                      failed.step, failing_steps);
   if (!steps.empty()) {
@@ -401,22 +408,22 @@ std::string report::text(std::string_view replay_command) const {
       if (!last.empty()) last += " | ";
       last += step_text(steps[i], object_names);
     }
-    out += fmt::format("  {:<12}{}\n", "last steps", last);
+    out += detail::text("  last steps  {}\n", last);
   }
-  out += fmt::format("  {:<12}execution seed {}\n", "seed", format_seed(failing_execution_seed));
+  out += detail::text("  seed        execution seed {}\n", format_seed(failing_execution_seed));
   if (!trace_path.empty()) {
-    out += fmt::format("  {:<12}{}\n", "trace", trace_path.string());
+    out += detail::text("  trace       {}\n", trace_path.string());
   } else if (!trace_error.empty()) {
-    out += fmt::format("  {:<12}not written: {}\n", "trace", trace_error);
+    out += detail::text("  trace       not written: {}\n", trace_error);
   }
   if (strategy != "replay") {
-    out += fmt::format("  {:<12}re-run from seed: {}; replay of trace: {}\n", "determinism",
+    out += detail::text("  determinism re-run from seed: {}; replay of trace: {}\n",
                        reproduced_from_seed ? "same failure" : "DIFFERENT",
                        reproduced_from_trace ? "same failure" : "not confirmed");
   }
   // Last, so that the report ends with what to do next.
   if (!trace_path.empty()) {
-    out += fmt::format("  {:<12}{}\n", "replay",
+    out += detail::text("  replay      {}\n",
                        replay_command.empty() ? replay_command_for(trace_path)
                                               : std::string(replay_command));
   }

@@ -1,8 +1,8 @@
 #include <weft/sim/minimize.hpp>
 
 #include <weft/sim/explore.hpp>
+#include "text.hpp"
 
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
@@ -23,7 +23,7 @@ point_kind kind_of(const traces::step& s) {
   point_kind k = point_kind::yield;
   if (!parse_point_kind(s.kind, k)) {
     throw std::invalid_argument(
-        fmt::format("trace step {}: unknown kind of point \"{}\"", s.index, s.kind));
+        detail::text("trace step {}: unknown kind of point \"{}\"", s.index, s.kind));
   }
   return k;
 }
@@ -237,7 +237,7 @@ class search {
 };
 
 std::string counts_text(const schedule_counts& c) {
-  return fmt::format("{} steps, {} switches, {} preemptions", c.steps, c.switches, c.preemptions);
+  return detail::text("{} steps, {} switches, {} preemptions", c.steps, c.switches, c.preemptions);
 }
 
 }  // namespace
@@ -312,7 +312,7 @@ minimize_result minimize(const traces::trace& t, const std::function<void()>& bo
   if (!parse_failure_kind(t.failure->kind, recorded) || recorded == failure_kind::none ||
       recorded == failure_kind::nondeterminism) {
     throw std::invalid_argument(
-        fmt::format("trace failure kind \"{}\" is not one weft can minimise", t.failure->kind));
+        detail::text("trace failure kind \"{}\" is not one weft can minimise", t.failure->kind));
   }
   runtime_config config = opts.runtime;
   if (const std::string* steps_max = t.param("steps-max")) {
@@ -325,9 +325,9 @@ minimize_result minimize(const traces::trace& t, const std::function<void()>& bo
   search s(body, opts, config);
   candidate_run first = s.run(original);
   if (first.failed.kind != recorded) {
-    throw std::runtime_error(fmt::format(
+    throw std::runtime_error(detail::text(
         "running the trace's schedule {} instead of failing with {} (has the test changed?)",
-        first.failed ? fmt::format("failed with {}: {}", to_string(first.failed.kind),
+        first.failed ? detail::text("failed with {}: {}", to_string(first.failed.kind),
                                    first.failed.message)
                      : std::string("passed"),
         t.failure->kind));

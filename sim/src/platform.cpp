@@ -1,6 +1,6 @@
 #include <weft/sim/platform.hpp>
+#include "text.hpp"
 
-#include <fmt/format.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -10,14 +10,14 @@ namespace weft::sim {
 namespace detail {
 
 void outside_simulation(const char* what) {
-  throw std::logic_error(fmt::format(
+  throw std::logic_error(detail::text(
       "{} used outside a simulation: create it inside the body given to weft::sim::explore",
       what));
 }
 
 void bad_order(runtime& r, const char* op, std::memory_order mo, const loc& where) {
   r.fail(failure_kind::assertion,
-         fmt::format("invalid memory order {} for atomic {}", order_name(order_code(mo)), op),
+         detail::text("invalid memory order {} for atomic {}", order_name(order_code(mo)), op),
          where);
 }
 
@@ -37,7 +37,7 @@ void platform::assert_failed(const char* expr, const char* message, loc where) {
                  where.file_name(), static_cast<unsigned>(where.line()));
     std::abort();
   }
-  r->fail(failure_kind::assertion, fmt::format("{} ({})", message, expr), where);
+  r->fail(failure_kind::assertion, detail::text("{} ({})", message, expr), where);
   throw execution_aborted{};
 }
 
@@ -48,7 +48,7 @@ void mutex::wait_for_owner(runtime& r, std::uint32_t id, const loc& where) {
     if (r.aborting()) return;  // unwinding: never block
     if (owner_ == r.current()) {
       r.fail(failure_kind::deadlock,
-             fmt::format("mutex {} locked twice by t{} (std::mutex is not recursive)", r.object_label(id),
+             detail::text("mutex {} locked twice by t{} (std::mutex is not recursive)", r.object_label(id),
                          r.current()),
              where);
       return;
@@ -62,7 +62,7 @@ void mutex::wait_for_owner(runtime& r, std::uint32_t id, const loc& where) {
 void mutex::bad_unlock(runtime& r, std::uint32_t id, const loc& where) {
   if (r.aborting()) return;
   r.fail(failure_kind::assertion,
-         fmt::format("unlock of mutex {} by t{}, which does not hold it", r.object_label(id),
+         detail::text("unlock of mutex {} by t{}, which does not hold it", r.object_label(id),
                      r.current()),
          where);
 }

@@ -1,6 +1,6 @@
 #include <weft/sim/replay.hpp>
+#include "text.hpp"
 
-#include <fmt/format.h>
 
 #include <algorithm>
 
@@ -8,8 +8,8 @@ namespace weft::sim {
 namespace {
 
 std::string doing(std::uint32_t thread, point_kind kind, std::uint32_t object) {
-  if (object == 0) return fmt::format("t{} doing {}", thread, to_string(kind));
-  return fmt::format("t{} doing {} o{}", thread, to_string(kind), object);
+  if (object == 0) return detail::text("t{} doing {}", thread, to_string(kind));
+  return detail::text("t{} doing {} o{}", thread, to_string(kind), object);
 }
 
 }  // namespace
@@ -23,14 +23,14 @@ void replay_strategy::begin_execution(std::uint64_t) { divergence_.clear(); }
 bool replay_strategy::verify(const decision_context& ctx) {
   if (!divergence_.empty()) return false;
   if (ctx.step >= steps_.size()) {
-    divergence_ = fmt::format(
+    divergence_ = detail::text(
         "nondeterminism at step {}: the trace ends after {} steps, but the program went on ({})",
         ctx.step, steps_.size(), doing(ctx.current, ctx.kind, ctx.object));
     return false;
   }
   const expected_step& e = steps_[ctx.step];
   if (e.thread != ctx.current || e.kind != ctx.kind || e.object != ctx.object) {
-    divergence_ = fmt::format("nondeterminism at step {}: expected {}, got {}", ctx.step,
+    divergence_ = detail::text("nondeterminism at step {}: expected {}, got {}", ctx.step,
                               doing(e.thread, e.kind, e.object),
                               doing(ctx.current, ctx.kind, ctx.object));
     return false;
@@ -54,7 +54,7 @@ std::uint32_t replay_strategy::pick_thread(const decision_context& ctx) {
   }
   const std::uint32_t next = steps_[ctx.step + 1].thread;
   if (std::find(ctx.runnable.begin(), ctx.runnable.end(), next) == ctx.runnable.end()) {
-    divergence_ = fmt::format(
+    divergence_ = detail::text(
         "nondeterminism at step {}: the trace runs t{} next, but t{} cannot run now", ctx.step + 1,
         next, next);
     return diverged;
@@ -66,7 +66,7 @@ std::uint64_t replay_strategy::pick_value(const decision_context& ctx, std::uint
   if (!verify(ctx)) return 0;
   const std::uint64_t v = steps_[ctx.step].value;
   if (v >= bound) {
-    divergence_ = fmt::format(
+    divergence_ = detail::text(
         "nondeterminism at step {}: recorded value {} is out of the range [0, {}) asked for now",
         ctx.step, v, bound);
     return 0;
@@ -82,7 +82,7 @@ bool replay_strategy::pick_fault(const decision_context& ctx) {
 bool replay_strategy::finished_cleanly(std::uint64_t steps) {
   if (!divergence_.empty()) return false;
   if (steps != steps_.size()) {
-    divergence_ = fmt::format(
+    divergence_ = detail::text(
         "nondeterminism at step {}: the program finished, but the trace has {} steps", steps,
         steps_.size());
     return false;

@@ -1,8 +1,8 @@
 // The replay line of a report: shell quoting, the replay program this process offers, and the
 // names of the reasons a run stops early.
 #include <weft/sim/explore.hpp>
+#include "text.hpp"
 
-#include <fmt/format.h>
 
 #include <mutex>
 #include <system_error>
@@ -52,11 +52,11 @@ std::string replay_command_for(const std::filesystem::path& trace) {
   if (ec) absolute = trace;
   const std::string program = replay_program();
   if (program.empty()) {
-    return fmt::format("call weft::sim::replay_file(\"{}\", body) in this program, or run it under "
+    return detail::text("call weft::sim::replay_file(\"{}\", body) in this program, or run it under "
                        "weft::cli::main for a command",
                        absolute.string());
   }
-  return fmt::format("{} {}", program, shell_quote(absolute.string()));
+  return detail::text("{} {}", program, shell_quote(absolute.string()));
 }
 
 }  // namespace weft::sim

@@ -1,17 +1,17 @@
 #include "reports.hpp"
+#include "text.hpp"
 
-#include <fmt/format.h>
 
 namespace weft::sim::detail {
 
 std::string thread_label(std::uint32_t t, const char* name) {
-  if (name != nullptr && name[0] != '\0') return fmt::format("t{} \"{}\"", t, name);
-  return fmt::format("t{}", t);
+  if (name != nullptr && name[0] != '\0') return detail::text("t{} \"{}\"", t, name);
+  return detail::text("t{}", t);
 }
 
 std::string where_text(const weft::source_location& where) {
   if (where.file_name() == nullptr || where.file_name()[0] == '\0') return "unknown location";
-  return fmt::format("{}:{}", where.file_name(), where.line());
+  return detail::text("{}:{}", where.file_name(), where.line());
 }
 
 std::string describe_wait(const thread_table& threads, const object_names& names, std::uint32_t t) {
@@ -26,21 +26,21 @@ std::string describe_wait(const thread_table& threads, const object_names& names
   switch (s.reason) {
     case wait_reason::mutex:
       if (s.wait_owner != no_thread) {
-        return fmt::format("waits for mutex {} held by {} at {}", names.label(s.wait_object),
+        return detail::text("waits for mutex {} held by {} at {}", names.label(s.wait_object),
                            thread_label(s.wait_owner, threads[s.wait_owner].name), at);
       }
-      return fmt::format("waits for mutex {} at {}", names.label(s.wait_object), at);
+      return detail::text("waits for mutex {} at {}", names.label(s.wait_object), at);
     case wait_reason::condition:
-      return fmt::format("waits on condition_variable {}{} at {}", names.label(s.wait_object),
+      return detail::text("waits on condition_variable {}{} at {}", names.label(s.wait_object),
                          s.deadline_ns >= 0 ? " (timed)" : "", at);
     case wait_reason::join:
-      return fmt::format("joins {} at {}", thread_label(s.wait_object, threads[s.wait_object].name),
+      return detail::text("joins {} at {}", thread_label(s.wait_object, threads[s.wait_object].name),
                          at);
-    case wait_reason::park: return fmt::format("parked on {} at {}", names.label(s.wait_object), at);
+    case wait_reason::park: return detail::text("parked on {} at {}", names.label(s.wait_object), at);
     case wait_reason::atomic_wait:
-      return fmt::format("waits on atomic {} (atomic wait, no notify came) at {}",
+      return detail::text("waits on atomic {} (atomic wait, no notify came) at {}",
                          names.label(s.wait_object), at);
-    case wait_reason::sleep: return fmt::format("sleeps at {}", at);
+    case wait_reason::sleep: return detail::text("sleeps at {}", at);
     case wait_reason::none: break;
   }
   return "blocked";
@@ -50,7 +50,7 @@ std::string deadlock_report(const thread_table& threads, const object_names& nam
   std::string text = "every thread is blocked and no timer is pending";
   for (std::uint32_t t = 0; t < threads.count(); ++t) {
     if (threads[t].state == thread_state::blocked) {
-      text += fmt::format("\n  {} {}", thread_label(t, threads[t].name), describe_wait(threads, names, t));
+      text += detail::text("\n  {} {}", thread_label(t, threads[t].name), describe_wait(threads, names, t));
     }
   }
   return text;
@@ -60,7 +60,7 @@ std::string leak_report(const thread_table& threads, const object_names& names) 
   std::string leaked;
   for (std::uint32_t i = 1; i < threads.count(); ++i) {
     if (threads[i].state != thread_state::finished) {
-      leaked += fmt::format("\n  {} spawned at {}: {}", thread_label(i, threads[i].name),
+      leaked += detail::text("\n  {} spawned at {}: {}", thread_label(i, threads[i].name),
                             where_text(threads[i].spawned_at), describe_wait(threads, names, i));
     }
   }
@@ -74,7 +74,7 @@ std::string race_report(const thread_table& threads, const std::string& object, 
                         const weft::source_location& other_where) {
   const char* mine = current_writes ? "write" : "read";
   const char* theirs = (write_write || !current_writes) ? "write" : "read";
-  return fmt::format(
+  return detail::text(
       "data race on var {}: {} by {} at {} is not ordered with the earlier {} by {} at {} (no "
       "happens-before: publish with release/acquire, or use one mutex)",
       object, mine, thread_label(current, threads[current].name), where_text(where), theirs,
@@ -84,8 +84,8 @@ std::string race_report(const thread_table& threads, const std::string& object, 
 std::string bad_pick_report(std::string_view strategy_name, std::uint32_t picked,
                             std::span<const std::uint8_t> runnable, std::uint64_t step) {
   std::string ids;
-  for (const std::uint8_t t : runnable) ids += fmt::format("{}t{}", ids.empty() ? "" : " ", t);
-  return fmt::format(
+  for (const std::uint8_t t : runnable) ids += detail::text("{}t{}", ids.empty() ? "" : " ", t);
+  return detail::text(
       "internal error: strategy '{}' chose t{} at step {}, which is not runnable (runnable: {}); "
       "the execution was stopped instead of switching to it",
       strategy_name, picked, step, ids.empty() ? "none" : ids);

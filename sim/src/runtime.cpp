@@ -6,8 +6,8 @@
 #include "reports.hpp"
 
 #include "sanitizer_fibers.hpp"
+#include "text.hpp"
 
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -25,7 +25,7 @@ runtime_config checked(runtime_config config) {
   }
   if (config.steps_max == 0) throw std::invalid_argument("weft: steps_max must be at least 1");
   if (config.steps_max > max_steps_per_execution) {
-    throw std::invalid_argument(fmt::format(
+    throw std::invalid_argument(detail::text(
         "weft: steps_max is {}, more than the {} steps an execution may take", config.steps_max,
         max_steps_per_execution));
   }
@@ -138,12 +138,12 @@ void runtime::run_body(std::uint32_t t) {
       // unwound on purpose
     } catch (const std::exception& e) {
       note_failure(failure_kind::exception,
-                   fmt::format("uncaught exception in {}: {}",
+                   detail::text("uncaught exception in {}: {}",
                                detail::thread_label(t, self.name), e.what()),
                    self.spawned_at);
     } catch (...) {
       note_failure(failure_kind::exception,
-                   fmt::format("uncaught exception of unknown type in {}",
+                   detail::text("uncaught exception of unknown type in {}",
                                detail::thread_label(t, self.name)),
                    self.spawned_at);
     }
@@ -218,7 +218,7 @@ void runtime::fail(failure_kind kind, std::string message, const weft::source_lo
 
 void runtime::step_bound_exceeded(const weft::source_location& where) {
   fail(failure_kind::livelock,
-       fmt::format("step bound exceeded: {} scheduling decisions without finishing (a livelock, "
+       detail::text("step bound exceeded: {} scheduling decisions without finishing (a livelock, "
                    "or a spin loop that never yields; raise steps_max if the test is just long)",
                    config_.steps_max),
        where);
@@ -371,7 +371,7 @@ void runtime::deadlock() {
 std::uint32_t runtime::allocate_thread(const char* name, const weft::source_location& where) {
   if (threads_.full()) {
     fail(failure_kind::assertion,
-         fmt::format("too many threads: an execution may have at most {} (the body's included)",
+         detail::text("too many threads: an execution may have at most {} (the body's included)",
                      max_threads_per_execution),
          where);
   }
@@ -399,7 +399,7 @@ void runtime::start_thread(std::uint32_t t, const weft::source_location& where) 
 
 void runtime::join(std::uint32_t t, const weft::source_location& where) {
   if (t >= threads_.count() || t == current_) {
-    fail(failure_kind::assertion, fmt::format("join of t{}: not a joinable thread", t), where);
+    fail(failure_kind::assertion, detail::text("join of t{}: not a joinable thread", t), where);
   }
   // Not a scheduling point: joining a running thread blocks (a decision), and joining a
   // finished one observes nothing another thread could change.
@@ -416,7 +416,7 @@ void runtime::detach_failure(std::uint32_t t, const weft::source_location& where
   static_cast<void>(where);  // a destructor has no caller location: name the spawn site
   const detail::thread_slot& s = threads_[t];
   note_failure(failure_kind::leak,
-               fmt::format("{} (spawned at {}) destroyed while joinable: join() it before it goes "
+               detail::text("{} (spawned at {}) destroyed while joinable: join() it before it goes "
                            "out of scope",
                            detail::thread_label(t, s.name), detail::where_text(s.spawned_at)),
                s.spawned_at);

@@ -2,8 +2,8 @@
 
 #include <weft/sim/replay.hpp>
 #include <weft/traces/numbers.hpp>
+#include "text.hpp"
 
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -27,9 +27,9 @@ std::uint64_t parse_param(const strategy_params& params, std::string_view key,
     if (n.ok() && n.value <= max) return n.value;
     if (n.ok() || n.error == traces::number_error::out_of_range) {
       throw std::invalid_argument(
-          fmt::format("strategy parameter {}: \"{}\" is out of range (at most {})", key, v, max));
+          detail::text("strategy parameter {}: \"{}\" is out of range (at most {})", key, v, max));
     }
-    throw std::invalid_argument(fmt::format("strategy parameter {}: not a number: \"{}\"", key, v));
+    throw std::invalid_argument(detail::text("strategy parameter {}: not a number: \"{}\"", key, v));
   }
   return fallback;
 }
@@ -156,7 +156,7 @@ std::unique_ptr<strategy> make_strategy(const strategy_config& config) {
     return std::make_unique<pct_strategy>(config.depth, config.pct_steps, config.fault_per_mille);
   }
   throw std::invalid_argument(
-      fmt::format("unknown strategy \"{}\" (known: random, pct)", config.name));
+      detail::text("unknown strategy \"{}\" (known: random, pct)", config.name));
 }
 
 std::unique_ptr<strategy> make_strategy(std::string_view name, const strategy_params& params) {

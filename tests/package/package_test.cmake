@@ -6,8 +6,8 @@
 #                     configures, builds and runs tests/consumer against that prefix, with fmt
 #                     and CLI11 made unfindable (linking weft needs neither), and replays a
 #                     failure of the consumer's own-scenario binary with the command it printed;
-#   add_subdirectory  configures tests/consumer with weft's source tree inside it, builds its
-#                     test and runs it;
+#   add_subdirectory  configures tests/consumer with weft's source tree inside it (without the
+#                     tool, and with fmt and CLI11 made unfindable), builds its test and runs it;
 #   deb               packs the install with CPack as a .deb and checks its contents and fields.
 cmake_minimum_required(VERSION 3.25)
 
@@ -81,8 +81,10 @@ if(MODE STREQUAL "find_package")
   endif()
 elseif(MODE STREQUAL "add_subdirectory")
   set(build "${WORK}/consumer")
+  # Without the tool, a user who links only the simulator needs neither fmt nor CLI11.
   run(${CMAKE_COMMAND} -S "${CONSUMER_DIR}" -B "${build}" ${configure_common}
-      "-DWEFT_CONSUMER_SOURCE=${WEFT_SOURCE_DIR}")
+      "-DWEFT_CONSUMER_SOURCE=${WEFT_SOURCE_DIR}" -DWEFT_BUILD_TOOL=OFF
+      -DCMAKE_DISABLE_FIND_PACKAGE_fmt=ON -DCMAKE_DISABLE_FIND_PACKAGE_CLI11=ON)
   run(${CMAKE_COMMAND} --build "${build}" --target consumer_test)
   run(${CMAKE_CTEST_COMMAND} --test-dir "${build}" -R "^consumer_test$" --output-on-failure)
   expect_match("${last_output}" "100% tests passed" "the consumer's test")
