@@ -793,6 +793,20 @@ void validate(const trace& t) {
     invalid("too many notes (" + std::to_string(t.notes.size()) + "; the limit is " +
             std::to_string(max_steps) + ")");
   }
+  // What a step and a note must both satisfy: a declared thread, a token kind, an order.
+  const auto check_entry = [&](const std::string& at, const step& s) {
+    if (s.thread >= t.threads.size()) {
+      invalid(at + "thread t" + std::to_string(s.thread) + " is not declared (" +
+              std::to_string(t.threads.size()) + " threads)");
+    }
+    if (!is_token(s.kind)) {
+      invalid(at + "kind " + detail::quote(s.kind) + " is not a token [a-z0-9._-]+");
+    }
+    if (!is_memory_order(s.order)) {
+      invalid(at + "order " + detail::quote(s.order) +
+              " is not -, relaxed, consume, acquire, release, acq_rel or seq_cst");
+    }
+  };
   for (std::size_t i = 0; i < t.notes.size(); ++i) {
     const step& s = t.notes[i];
     const std::string at = "note " + std::to_string(i) + ": ";
@@ -800,17 +814,7 @@ void validate(const trace& t) {
       invalid(at + "index is " + std::to_string(s.index) +
               " (a note's index is that of the step after it: ascending, at most the step count)");
     }
-    if (s.thread >= t.threads.size()) {
-      invalid(at + "thread t" + std::to_string(s.thread) + " is not declared (" +
-              std::to_string(t.threads.size()) + " threads)");
-    }
-    if (!is_token(s.kind)) {
-      invalid(at + "kind " + detail::quote(s.kind) + " is not a token [a-z0-9._-]+");
-    }
-    if (!is_memory_order(s.order)) {
-      invalid(at + "order " + detail::quote(s.order) +
-              " is not -, relaxed, consume, acquire, release, acq_rel or seq_cst");
-    }
+    check_entry(at, s);
   }
   for (std::size_t i = 0; i < t.steps.size(); ++i) {
     const step& s = t.steps[i];
@@ -818,17 +822,7 @@ void validate(const trace& t) {
     if (s.index != i) {
       invalid(at + "index is " + std::to_string(s.index) + " (indices must be 0, 1, 2, ... in order)");
     }
-    if (s.thread >= t.threads.size()) {
-      invalid(at + "thread t" + std::to_string(s.thread) + " is not declared (" +
-              std::to_string(t.threads.size()) + " threads)");
-    }
-    if (!is_token(s.kind)) {
-      invalid(at + "kind " + detail::quote(s.kind) + " is not a token [a-z0-9._-]+");
-    }
-    if (!is_memory_order(s.order)) {
-      invalid(at + "order " + detail::quote(s.order) +
-              " is not -, relaxed, consume, acquire, release, acq_rel or seq_cst");
-    }
+    check_entry(at, s);
   }
 }
 
