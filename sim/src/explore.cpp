@@ -94,23 +94,6 @@ void capture(report& r, const runtime& rt, const failure& f) {
   std::sort(r.object_names.begin(), r.object_names.end());
 }
 
-// PCT needs k, the length of an execution in steps. It is measured from the run seed alone:
-// a few random-walk executions with seeds derived from it (not counted, failures ignored), so
-// that every execution of the run, and any one of them run alone, uses the same k.
-std::uint64_t calibrate_pct_steps(runtime& rt, const std::function<void()>& body,
-                                  std::uint64_t run_seed, std::uint32_t fault_per_mille) {
-  strategy_config walk;
-  walk.name = "random";
-  walk.fault_per_mille = fault_per_mille;
-  std::unique_ptr<strategy> probe = make_strategy(walk);
-  std::uint64_t longest = 0;
-  for (std::uint64_t j = 0; j < 8; ++j) {
-    static_cast<void>(rt.run(*probe, execution_seed(~run_seed, j), body, false));
-    longest = std::max(longest, rt.step_count());
-  }
-  return std::max<std::uint64_t>(longest, 16);
-}
-
 // The parameters weft writes into a trace, with the values it accepts for them: those of the
 // strategies and of runtime_config (as weft explore --fault-per-mille, --depth and --steps-max
 // and the runtime check them).
@@ -171,12 +154,19 @@ report explore_erased(const options& opts, const std::function<void()>& body) {
   r.scenario = opts.scenario;
   r.seed = opts.seed ? *opts.seed : random_seed();
   runtime rt(opts.runtime);
-  strategy_config config = opts.strategy;
-  if (config.name == "pct" && config.pct_steps == 0) {
-    config.pct_steps = calibrate_pct_steps(rt, body, r.seed, config.fault_per_mille);
-  }
-  std::unique_ptr<strategy> strat = make_strategy(config);
+  std::unique_ptr<strategy> strat = make_strategy(opts.strategy);
   r.strategy = std::string(strat->name());
+  if (opts.execution && !strat->seeded()) {
+    throw std::invalid_argument(detail::text(
+        "strategy {} is a search: its executions are not reproduced from a seed alone, so "
+        "one execution cannot be run by itself (replay its trace instead)",
+        r.strategy));
+  }
+  // Once per run: a strategy may measure the body first (pct its step horizon).
+  strat->begin_run(r.seed, [&rt, &body](strategy& s, std::uint64_t seed) {
+    static_cast<void>(rt.run(s, seed, body, false));
+    return rt.step_count();
+  });
 
   const std::uint64_t first = opts.execution.value_or(0);
   const std::uint64_t last = opts.execution ? first + 1 : opts.iterations;
@@ -186,34 +176,48 @@ report explore_erased(const options& opts, const std::function<void()>& body) {
 
   // Batches keep the progress line and the time limit responsive without a check per execution.
   constexpr std::uint64_t batch = 256;
+  bool search_complete = false;
   for (std::uint64_t i = first; i < last;) {
     const std::uint64_t count = std::min(batch, last - i);
     const runtime::batch_result b = rt.run_batch(*strat, r.seed, i, count, body);
     r.executions += b.executed;
+    r.cut += b.cut;
     if (b.failed_at < i + count) {
       const std::uint64_t failed_at = b.failed_at;
-      const std::uint64_t seed_i = execution_seed(r.seed, failed_at);
       r.params = strat->params();
       r.failing_execution = failed_at;
-      r.failing_execution_seed = seed_i;
       const failure first_failure = rt.last_failure();
-      // Reproduce from (strategy, params, seed) alone, recording every step this time.
-      std::unique_ptr<strategy> again = make_strategy(r.strategy, r.params);
-      const failure& second = rt.run(*again, seed_i, body, true);
-      capture(r, rt, second);
-      r.reproduced_from_seed = same_failure(first_failure, second);
+      const failure* second = nullptr;
+      if (strat->seeded()) {
+        // Reproduce from (strategy, params, seed) alone, recording every step this time.
+        const std::uint64_t seed_i = execution_seed(r.seed, failed_at);
+        r.failing_execution_seed = seed_i;
+        std::unique_ptr<strategy> again = make_strategy(r.strategy, r.params);
+        second = &rt.run(*again, seed_i, body, true);
+      } else {
+        // A search: reproduce from the choices it made.
+        prefix_strategy again(strat->last_choices());
+        second = &rt.run(again, 0, body, true);
+      }
+      capture(r, rt, *second);
+      r.reproduced_from_seed = same_failure(first_failure, *second);
       if (!r.reproduced_from_seed) {
         r.failed.kind = failure_kind::nondeterminism;
         r.failed.message = detail::text(
-            "nondeterminism: execution {} failed ({}: {}) but its re-run from the same seed {}",
+            "nondeterminism: execution {} failed ({}: {}) but its re-run from the same {} {}",
             failed_at, to_string(first_failure.kind), first_failure.message,
-            second ? detail::text("failed differently ({}: {})", to_string(second.kind),
-                                 second.message)
-                   : std::string("passed"));
+            strat->seeded() ? "seed" : "choices",
+            *second ? detail::text("failed differently ({}: {})", to_string(second->kind),
+                                  second->message)
+                    : std::string("passed"));
       }
       break;
     }
-    i += count;
+    i += b.executed;
+    if (b.complete) {
+      search_complete = true;
+      break;
+    }
     const steady::time_point now = steady::now();
     if (opts.on_progress && now >= next_progress) {
       next_progress = now + std::chrono::milliseconds(100);
@@ -228,6 +232,11 @@ report explore_erased(const options& opts, const std::function<void()>& body) {
       r.stopped_by = stop_reason::requested;
       break;
     }
+  }
+  r.search = strat->summary();
+  r.search.complete = search_complete && r.search.exhaustive;
+  if (r.search.exhaustive && !r.search.complete && r.ok() && r.stopped_by == stop_reason::none) {
+    r.stopped_by = stop_reason::max_executions;
   }
   r.seconds = seconds_since(start);
   if (r.ok()) {
@@ -377,18 +386,31 @@ std::string report::text(std::string_view replay_command) const {
   }
   if (ok()) {
     const double rate = seconds > 0 ? static_cast<double>(executions) / seconds : 0.0;
-    std::string cut;
+    std::string cut_text;
     if (stopped_by == stop_reason::time_limit) {
-      cut = detail::text(" (stopped by the time limit after {} of {} executions)", executions,
+      cut_text = detail::text(" (stopped by the time limit after {} of {} executions)", executions,
                         iterations);
     } else if (stopped_by == stop_reason::requested) {
-      cut = detail::text(" (stopped on request after {} of {} executions)", executions, iterations);
+      cut_text = detail::text(" (stopped on request after {} of {} executions)", executions, iterations);
+    } else if (stopped_by == stop_reason::max_executions) {
+      cut_text = detail::text(" (stopped after {} executions, the most allowed)", executions);
+    }
+    if (search.exhaustive) {
+      std::string sleep = cut != 0 ? detail::text(", {} of them cut short by sleep sets",
+                                                        cut)
+                                         : std::string();
+      cut_text += search.complete
+                 ? detail::text("\n  complete: every execution of this body was explored{}{} "
+                                "(a proof at this size)",
+                                search.bound.empty() ? "" : " up to ", search.bound)
+                 : std::string("\n  NOT complete: the search was cut short (a sample, not a proof)");
+      cut_text += sleep;
     }
     char timing[64];
     std::snprintf(timing, sizeof timing, "%.3f s (%.0f/s)", seconds, rate);
     return detail::text("weft: PASS {}  strategy={}{} seed={}  {} executions in {}{}\n",
                        scenario, strategy, params_text, format_seed(seed), executions, timing,
-                       cut);
+                       cut_text);
   }
   std::string out = detail::text("weft: FAIL {}  strategy={}{} seed={} execution={} ({} of {} run)\n",
                                 scenario, strategy, params_text, format_seed(seed),

@@ -144,6 +144,7 @@ void condition_variable::notify_one(const loc& where) {
   prepare(*r);
   const std::uint32_t id = r->object_id(header_);
   if (r->aborting()) return;
+  r->event(event_kind::notify, id);
   if (waiters_ != 0) r->wake_one(runtime::wait_reason::condition, id);
 }
 
@@ -154,6 +155,7 @@ void condition_variable::notify_all(const loc& where) {
   prepare(*r);
   const std::uint32_t id = r->object_id(header_);
   if (r->aborting()) return;
+  r->event(event_kind::notify, id);
   if (waiters_ != 0) r->wake_all(runtime::wait_reason::condition, id);
 }
 

@@ -90,4 +90,70 @@ bool replay_strategy::finished_cleanly(std::uint64_t steps) {
   return true;
 }
 
+prefix_strategy::prefix_strategy(std::vector<std::uint64_t> choices, std::unique_ptr<strategy> then)
+    : choices_(std::move(choices)), then_(std::move(then)) {}
+
+void prefix_strategy::begin_execution(std::uint64_t seed) {
+  next_ = 0;
+  divergence_.clear();
+  if (then_) then_->begin_execution(seed);
+}
+
+void prefix_strategy::on_spawn(std::uint32_t thread) {
+  if (then_) then_->on_spawn(thread);
+}
+
+std::uint32_t prefix_strategy::pick_thread(const decision_context& ctx) {
+  if (!divergence_.empty()) return diverged;
+  if (next_ < choices_.size()) {
+    const std::uint64_t t = choices_[next_++];
+    if (std::find(ctx.runnable.begin(), ctx.runnable.end(), t) == ctx.runnable.end()) {
+      divergence_ = detail::text(
+          "nondeterminism at step {}: the schedule runs t{} next (choice {}), but it cannot run now",
+          ctx.step, t, next_ - 1);
+      return diverged;
+    }
+    return static_cast<std::uint32_t>(t);
+  }
+  if (then_) return then_->pick_thread(ctx);
+  if (std::find(ctx.runnable.begin(), ctx.runnable.end(), ctx.current) != ctx.runnable.end()) {
+    return ctx.current;
+  }
+  return ctx.runnable[0];
+}
+
+std::uint64_t prefix_strategy::pick_value(const decision_context& ctx, std::uint64_t bound) {
+  if (!divergence_.empty()) return 0;
+  if (next_ < choices_.size()) {
+    const std::uint64_t v = choices_[next_++];
+    if (v >= bound) {
+      divergence_ = detail::text(
+          "nondeterminism at step {}: the schedule's value {} is out of the range [0, {}) asked "
+          "for now",
+          ctx.step, v, bound);
+      return 0;
+    }
+    return v;
+  }
+  return then_ ? then_->pick_value(ctx, bound) : 0;
+}
+
+bool prefix_strategy::pick_fault(const decision_context& ctx) {
+  if (!divergence_.empty()) return false;
+  if (next_ < choices_.size()) return choices_[next_++] != 0;
+  return then_ ? then_->pick_fault(ctx) : false;
+}
+
+std::vector<std::uint64_t> choices_of(const std::vector<expected_step>& steps) {
+  std::vector<std::uint64_t> out;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const point_kind k = steps[i].kind;
+    const bool value = k == point_kind::random || k == point_kind::cv_wait ||
+                       k == point_kind::cv_wait_timed || k == point_kind::atomic_cas_weak;
+    if (value) out.push_back(steps[i].value);
+    if (k != point_kind::random && i + 1 < steps.size()) out.push_back(steps[i + 1].thread);
+  }
+  return out;
+}
+
 }  // namespace weft::sim

@@ -14,6 +14,7 @@ std::string_view to_string(stop_reason r) noexcept {
     case stop_reason::none: return "none";
     case stop_reason::time_limit: return "time-limit";
     case stop_reason::requested: return "requested";
+    case stop_reason::max_executions: return "max-executions";
   }
   return "none";
 }

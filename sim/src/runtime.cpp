@@ -43,7 +43,7 @@ runtime::runtime(runtime_config config)
 runtime::~runtime() = default;
 
 // Resets the per-execution state; runs on the host, or on fiber 0 between executions of a batch.
-void runtime::reset_execution(std::uint64_t execution_seed) {
+void runtime::reset_execution() {
   if (++generation_ == 0) generation_ = 1;
   step_ = 0;
   time_.reset();
@@ -60,8 +60,7 @@ void runtime::reset_execution(std::uint64_t execution_seed) {
   WEFT_ASSERT(detail::invariant, clocks_.lanes() == threads_.count(),
               "one clock lane per thread");
   WEFT_ASSERT(detail::invariant, scheduler_.size() == 1, "only thread 0 is runnable at the start");
-  scheduler_.strat().begin_execution(execution_seed);
-  scheduler_.strat().on_spawn(0);
+  pending_[0] = pending_op{};
 }
 
 runtime::batch_result runtime::run_batch_prepared(strategy& strat, std::uint64_t run_seed,
@@ -72,10 +71,20 @@ runtime::batch_result runtime::run_batch_prepared(strategy& strat, std::uint64_t
   }
   if (count == 0) throw std::invalid_argument("weft: a batch needs at least one execution");
   WEFT_ASSERT(detail::invariant, current_ == host, "a run starts on the host");
-  scheduler_.begin_run(strat);
+  scheduler_.begin_run(strat, pending_.data());
+  observes_events_ = strat.observes_events();
   record_ = record;
+  complete_ = false;
+  cut_ = 0;
   batch_.begin(run_seed, first, count, explicit_seed);
-  reset_execution(batch_.first_seed());
+  reset_execution();
+  if (explicit_seed) {
+    strat.begin_execution(run_seed);
+  } else if (!strat.prepare_execution(run_seed, first)) {
+    threads_[0].body.reset();
+    return batch_result{0, batch_.end(), true, 0};
+  }
+  strat.on_spawn(0);
   fibers_.ensure(0, &runtime::fiber_entry);
 
   active_ = this;
@@ -88,13 +97,19 @@ runtime::batch_result runtime::run_batch_prepared(strategy& strat, std::uint64_t
   threads_[0].body.reset();
 
   failure& f = failures_.get();
-  if (!f && !strat.finished_cleanly(step_)) {
+  if (complete_) {
+    // The strategy had no execution left after the last one it ran (already ended).
+    return batch_result{batch_.index() - batch_.first(), batch_.end(), true, cut_};
+  }
+  if (failures_.was_cut()) ++cut_;
+  if (!f && !failures_.was_cut() && !strat.finished_cleanly(step_)) {
     f.kind = failure_kind::nondeterminism;
     f.message = strat.divergence();
     f.step = step_;
   }
-  if (!f) strat.end_execution(step_);
-  return batch_result{batch_.index() - batch_.first() + 1, f ? batch_.index() : batch_.end()};
+  strat.end_execution(step_);
+  return batch_result{batch_.index() - batch_.first() + 1, f ? batch_.index() : batch_.end(),
+                      false, cut_};
 }
 
 const failure& runtime::run_prepared(strategy& strat, std::uint64_t execution_seed, bool record) {
@@ -168,14 +183,21 @@ void runtime::thread_exit(std::uint32_t t) {
     switch_to(host);
     return;
   }
+  event(event_kind::finish, t);
   if (self.joiner != no_thread) wake(self.joiner);
   if (t == 0) {
     check_leaks();
     if (!failures_.aborting() && batch_.has_next()) {
-      // Roll straight into the next execution of the batch, without visiting the host.
-      scheduler_.strat().end_execution(step_);
-      reset_execution(batch_.next());
-      return;  // fiber_main runs the body again
+      // Roll straight into the next execution of the batch, without visiting the host, if the
+      // strategy has one.
+      strategy& strat = scheduler_.strat();
+      strat.end_execution(step_);
+      reset_execution();
+      if (strat.prepare_execution(batch_.run_seed(), batch_.next())) {
+        strat.on_spawn(0);
+        return;  // fiber_main runs the body again
+      }
+      complete_ = true;
     }
     switch_to(host);
     return;
@@ -264,7 +286,12 @@ void runtime::decide(std::uint64_t s, point_kind kind, std::uint32_t object) {
   while (scheduler_.size() == 0) {
     if (!advance_time()) deadlock();
   }
-  const std::uint32_t next = scheduler_.pick(current_, s, kind, object);
+  const std::uint32_t next = scheduler_.pick(current_, s, kind, object, next_object_);
+  if (next == strategy::cut) [[unlikely]] {
+    failures_.cut();
+    failures_.abort_check();
+    return;  // reached only while an exception unwinds this thread
+  }
   if (next == strategy::diverged) [[unlikely]] {
     fail(failure_kind::nondeterminism, scheduler_.strat().divergence(),
          threads_[current_].blocked_at);
@@ -290,8 +317,10 @@ std::uint64_t runtime::value_point(point_kind kind, std::uint32_t object, std::u
   }
   if (step_ >= config_.steps_max) step_bound_exceeded(where);
   const std::uint64_t s = step_++;
-  const std::uint64_t value = fault ? (scheduler_.pick_fault(current_, s, kind, object) ? 1 : 0)
-                                    : scheduler_.pick_value(current_, s, kind, object, bound);
+  pending_[current_] = pending_op{kind, order_none, access_of(kind), 0, object};
+  const std::uint64_t value =
+      fault ? (scheduler_.pick_fault(current_, s, kind, object, next_object_) ? 1 : 0)
+            : scheduler_.pick_value(current_, s, kind, object, bound, next_object_);
   if (scheduler_.strategy_sees_every_step()) {
     std::string diverged = scheduler_.strat().divergence();
     if (!diverged.empty()) fail(failure_kind::nondeterminism, std::move(diverged), where);
@@ -320,6 +349,9 @@ void runtime::wake(std::uint32_t t) noexcept {
   s.reason = wait_reason::none;
   s.deadline_ns = -1;
   scheduler_.add(t);
+  if (observes_events_) [[unlikely]] {
+    if (current_ < threads_.count()) scheduler_.strat().on_event(current_, event_kind::wake, t);
+  }
   WEFT_ASSERT(detail::invariant, scheduler_.size() <= threads_.count(),
               "every runnable thread is in the thread table");
 }
@@ -352,6 +384,9 @@ bool runtime::advance_time() noexcept {
     detail::thread_slot& s = threads_[t];
     if (s.state == thread_state::blocked && s.deadline_ns >= 0 &&
         s.deadline_ns <= time_.now_ns()) {
+      if (observes_events_) [[unlikely]] {
+        scheduler_.strat().on_event(current_, event_kind::timeout, t);
+      }
       wake(t);
       s.timed_out = true;
     }
@@ -390,6 +425,8 @@ void runtime::start_thread(std::uint32_t t, const weft::source_location& where) 
   static_cast<void>(where);
   if (failures_.aborting()) failures_.abort_check();
   threads_[t].state = thread_state::runnable;
+  pending_[t] = pending_op{};
+  event(event_kind::spawn, t);
   scheduler_.add(t);
   WEFT_ASSERT(detail::invariant, scheduler_.size() <= threads_.count(),
               "every runnable thread is in the thread table");
@@ -410,6 +447,7 @@ void runtime::join(std::uint32_t t, const weft::source_location& where) {
     block(wait_reason::join, t, where);
   }
   clocks_.acquire(current_, clocks_.clock(t));
+  event(event_kind::join, t);
 }
 
 void runtime::detach_failure(std::uint32_t t, const weft::source_location& where) {

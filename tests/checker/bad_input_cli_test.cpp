@@ -232,11 +232,12 @@ TEST(TraceParams, StrategyParametersAreNotTruncated) {
     return std::string("made");
   };
   EXPECT_EQ(refusal("random", "fault-per-mille", "4294967301"),
-            "strategy parameter fault-per-mille: \"4294967301\" is out of range (at most 4294967295)");
+            "strategy random option fault-per-mille: \"4294967301\" is out of range (0 to 1000)");
   EXPECT_EQ(refusal("pct", "depth", "4294967299"),
-            "strategy parameter depth: \"4294967299\" is out of range (at most 4294967295)");
+            "strategy pct option depth: \"4294967299\" is out of range (1 to 64)");
   EXPECT_EQ(refusal("random", "fault-per-mille", "0x"), "strategy parameter fault-per-mille: not a number: \"0x\"");
-  EXPECT_EQ(refusal("random", "fault-per-mille", "1001"), "fault-per-mille must be between 0 and 1000");
+  EXPECT_EQ(refusal("random", "fault-per-mille", "1001"),
+            "strategy random option fault-per-mille: \"1001\" is out of range (0 to 1000)");
   EXPECT_EQ(refusal("random", "fault-per-mille", "0x3e8"), "made");
   EXPECT_EQ(refusal("pct", "depth", "64"), "made");
 }

@@ -48,8 +48,9 @@ struct progress {
 
 struct options {
   std::string scenario = "test";           // names the trace file and the report
-  strategy_config strategy;                // random | pct, depth, fault rate
-  std::uint64_t iterations = 10'000;       // executions to run (stops at the first failure)
+  strategy_config strategy;                // a registered strategy and its options
+  std::uint64_t iterations = 10'000;       // executions to run (stops at the first failure); for
+                                           // a search (dpor, dfs), the most it may run
   std::optional<std::uint64_t> seed;       // run seed; drawn from std::random_device if absent
   std::optional<std::uint64_t> execution;  // run only this execution index (needs seed)
   double time_limit_s = 0;                 // stop early after this long; 0 = no limit
@@ -66,9 +67,10 @@ struct options {
 
 // Why a run ended before its last execution without a failure.
 enum class stop_reason : std::uint8_t {
-  none,        // it ran every execution, or stopped at a failure
-  time_limit,  // options::time_limit_s ran out
-  requested,   // options::should_stop answered true
+  none,            // it ran every execution, or stopped at a failure, or a search completed
+  time_limit,      // options::time_limit_s ran out
+  requested,       // options::should_stop answered true
+  max_executions,  // a search (dpor, dfs) used up options::iterations before it completed
 };
 std::string_view to_string(stop_reason r) noexcept;
 
@@ -93,6 +95,10 @@ struct report {
   bool reproduced_from_seed = false;  // the re-run from the seed failed the same way
   bool reproduced_from_trace = false; // replaying the trace file failed the same way
   stop_reason stopped_by = stop_reason::none;
+  // What the strategy says about its search: exhaustive strategies (dpor, dfs) report
+  // complete = true when every execution was explored, which is a proof at this size.
+  search_summary search;
+  std::uint64_t cut = 0;  // executions a search ended early as redundant (counted in executions)
 
   bool ok() const noexcept { return !failed; }
   // Every execution asked for ran (or one failed): not cut short by a time limit or a stop.

@@ -346,6 +346,7 @@ class atomic {
     runtime* r = runtime::active();
     if (r == nullptr || r->aborting()) return;
     const std::uint32_t id = r->object_id(header_);
+    r->event(event_kind::notify, id);
     if (all) {
       static_cast<void>(r->wake_all(runtime::wait_reason::atomic_wait, id));
     } else {
@@ -497,6 +498,7 @@ class mutex {
   }
   void take(runtime& r) {
     owner_ = r.current();
+    r.event(event_kind::lock_acquired, header_.id);
     // The last unlock's clock is a copy of the releaser's own clock: a thread re-taking a mutex
     // it released itself already knows all of it, and clocks only grow.
     if (releaser_ != owner_) r.acquire(header_.sync);
@@ -508,6 +510,7 @@ class mutex {
   void release(runtime& r, std::uint32_t id) {
     releaser_ = owner_;
     owner_ = runtime::no_thread;
+    r.event(event_kind::unlock, id);
     r.release_to(header_.sync);
     if (waiters_ != 0) [[unlikely]] r.wake_all(runtime::wait_reason::mutex, id);
   }

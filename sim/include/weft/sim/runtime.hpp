@@ -85,9 +85,13 @@ class runtime {
   // execution_seed(run_seed, i)) until one fails or `count` have run. Executions follow each
   // other on the body's own fiber, without a round trip to the caller's stack. Calls
   // strat.end_execution after each passing execution.
+  // Executions are prepared by the strategy (strategy::prepare_execution): a search may end
+  // the batch early because it is complete.
   struct batch_result {
     std::uint64_t executed;  // executions run, the failing one included
     std::uint64_t failed_at; // index of the failing execution, or first + count if none failed
+    bool complete = false;   // the strategy's search had no execution left to run
+    std::uint64_t cut = 0;   // executions the strategy ended early as redundant
   };
   template <class F>
   batch_result run_batch(strategy& strat, std::uint64_t run_seed, std::uint64_t first,
@@ -157,6 +161,9 @@ class runtime {
     }
     if (step_ >= config_.steps_max) [[unlikely]] step_bound_exceeded(where);
     const std::uint64_t s = step_++;
+    // A block point's value is its wait reason (what a blocked thread retries when it runs).
+    pending_[current_] =
+        pending_op{kind, order, access_of(kind), static_cast<std::uint8_t>(value), object};
     if (record_) [[unlikely]] record(s, kind, object, order, value, where);
     if (scheduler_.continues(current_)) [[likely]] return;
     decide(s, kind, object);
@@ -167,6 +174,14 @@ class runtime {
   std::uint64_t value_point(point_kind kind, std::uint32_t object, std::uint64_t bound,
                             bool fault, const weft::source_location& where,
                             bool choose_thread = true);
+
+  // An event that is not a scheduling point (strategy.hpp, event_kind), for a strategy that
+  // observes events; free otherwise.
+  void event(event_kind kind, std::uint32_t object) {
+    if (observes_events_) [[unlikely]] scheduler_.strat().on_event(current_, kind, object);
+  }
+  // What thread t announced at its last scheduling point.
+  const pending_op& pending(std::uint32_t t) const noexcept { return pending_[t]; }
 
   // Happens-before bookkeeping (happens_before.hpp) for the current thread.
   void acquire(const vclock& from) noexcept { clocks_.acquire(current_, from); }
@@ -191,6 +206,7 @@ class runtime {
                 std::uint64_t bits = 0) {
     if (v.generation != generation_) [[unlikely]] var_first_use(v);
     if (record_) [[unlikely]] record_note(point_kind::var_read, v.id, where, facts, bits);
+    event(event_kind::var_read, v.id);
     const vclock& now = clocks_.clock(current_);
     if (fasttrack::write_unordered(v, current_, now)) [[unlikely]] {
       race(v, false, false, v.write_thread, v.write_where, where);
@@ -201,6 +217,7 @@ class runtime {
                  std::uint64_t bits = 0) {
     if (v.generation != generation_) [[unlikely]] var_first_use(v);
     if (record_) [[unlikely]] record_note(point_kind::var_write, v.id, where, facts, bits);
+    event(event_kind::var_write, v.id);
     const vclock& now = clocks_.clock(current_);
     if (fasttrack::write_unordered(v, current_, now)) [[unlikely]] {
       race(v, true, true, v.write_thread, v.write_where, where);
@@ -253,7 +270,7 @@ class runtime {
   const failure& run_prepared(strategy& strat, std::uint64_t execution_seed, bool record);
   batch_result run_batch_prepared(strategy& strat, std::uint64_t run_seed, std::uint64_t first,
                                   std::uint64_t count, bool record, bool explicit_seed);
-  void reset_execution(std::uint64_t execution_seed);
+  void reset_execution();
   void decide(std::uint64_t s, point_kind kind, std::uint32_t object);
   [[noreturn]] void step_bound_exceeded(const weft::source_location& where);
   void record(std::uint64_t s, point_kind kind, std::uint32_t object, std::uint8_t order,
@@ -283,6 +300,9 @@ class runtime {
   std::uint32_t current_ = host;
   std::uint64_t step_ = 0;
   bool record_ = false;
+  bool observes_events_ = false;
+  bool complete_ = false;  // the strategy's search ran out during this batch
+  std::uint64_t cut_ = 0;
   std::uint32_t generation_ = 0;
   std::uint32_t next_object_ = 1;
   // The parts.
@@ -294,6 +314,7 @@ class runtime {
   std::vector<step_record> steps_;
   std::vector<step_record> notes_;
   std::array<std::size_t, max_threads_per_execution> last_recorded_{};  // per thread, in steps_
+  std::array<pending_op, max_threads_per_execution> pending_{};  // per thread: its announcement
   detail::object_names names_;
   static inline thread_local runtime* active_ = nullptr;
 };

@@ -24,16 +24,11 @@ class batch {
     end_ = first + count;
     explicit_seed_ = explicit_seed;
   }
-  std::uint64_t first_seed() const noexcept {
-    return explicit_seed_ ? run_seed_ : execution_seed(run_seed_, index_);
-  }
   bool has_next() const noexcept { return index_ + 1 < end_; }
-  // Moves to the next execution; returns its seed.
-  std::uint64_t next() noexcept {
-    ++index_;
-    return execution_seed(run_seed_, index_);
-  }
+  // Moves to the next execution; returns its index.
+  std::uint64_t next() noexcept { return ++index_; }
   std::uint64_t first() const noexcept { return first_; }
+  std::uint64_t run_seed() const noexcept { return run_seed_; }
   std::uint64_t index() const noexcept { return index_; }
   std::uint64_t end() const noexcept { return end_; }
 

@@ -26,6 +26,7 @@ class failure_state {
  public:
   void reset() {
     aborting_ = false;
+    cut_ = false;
     abort_rethrows_ = 0;
     if (failure_) failure_ = failure{};
   }
@@ -36,11 +37,18 @@ class failure_state {
   // unwinding); stops the process if a thread keeps swallowing it.
   void abort_check();
   bool aborting() const noexcept { return aborting_; }
+  // Ends the execution as redundant (the strategy cut it): aborting, with no failure.
+  void cut() noexcept {
+    if (!aborting_) cut_ = true;
+    aborting_ = true;
+  }
+  bool was_cut() const noexcept { return cut_ && !failure_; }
   const failure& get() const noexcept { return failure_; }
   failure& get() noexcept { return failure_; }
 
  private:
   bool aborting_ = false;
+  bool cut_ = false;
   std::uint64_t abort_rethrows_ = 0;
   failure failure_;
 };

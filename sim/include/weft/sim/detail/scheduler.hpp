@@ -23,8 +23,9 @@ namespace weft::sim::detail {
 class scheduler {
  public:
   // Binds the strategy of a run.
-  void begin_run(strategy& strat) noexcept {
+  void begin_run(strategy& strat, const pending_op* pending) noexcept {
     strategy_ = &strat;
+    pending_ = pending;
     strategy_sees_every_step_ = strat.sees_every_step();
     uniform_ = strategy_sees_every_step_ ? nullptr : strat.uniform_picker();
     fault_per_mille_ = strat.uniform_fault_per_mille();
@@ -40,16 +41,17 @@ class scheduler {
   // pick()'s answer when strategy::pick_thread returned a thread that is not runnable (a
   // broken strategy); rejected() then says which.
   static constexpr std::uint32_t not_runnable = 0xfffffffeu;
-  static_assert(not_runnable != strategy::diverged);
+  static_assert(not_runnable != strategy::diverged && not_runnable != strategy::cut);
 
-  // The next thread at decision `step`: a runnable thread, strategy::diverged, or
-  // not_runnable. Requires a non-empty runnable set.
+  // The next thread at decision `step`: a runnable thread, strategy::diverged, strategy::cut
+  // or not_runnable. Requires a non-empty runnable set. `objects`: the next object id.
   std::uint32_t pick(std::uint32_t current, std::uint64_t step, point_kind kind,
-                     std::uint32_t object) {
+                     std::uint32_t object, std::uint32_t objects) {
     if (n_ == 1 && !strategy_sees_every_step_) return runnable_[0];
     if (uniform_ != nullptr) return runnable_[uniform_->below(n_)];
-    const std::uint32_t next = strategy_->pick_thread(context(current, step, kind, object));
-    if (next != strategy::diverged && !contains(next)) [[unlikely]] {
+    const std::uint32_t next =
+        strategy_->pick_thread(context(current, step, kind, object, objects));
+    if (next != strategy::diverged && next != strategy::cut && !contains(next)) [[unlikely]] {
       rejected_ = next;
       return not_runnable;
     }
@@ -57,15 +59,15 @@ class scheduler {
   }
   std::uint32_t rejected() const noexcept { return rejected_; }
   std::uint64_t pick_value(std::uint32_t current, std::uint64_t step, point_kind kind,
-                           std::uint32_t object, std::uint64_t bound) {
-    return strategy_->pick_value(context(current, step, kind, object), bound);
+                           std::uint32_t object, std::uint64_t bound, std::uint32_t objects) {
+    return strategy_->pick_value(context(current, step, kind, object, objects), bound);
   }
   bool pick_fault(std::uint32_t current, std::uint64_t step, point_kind kind,
-                  std::uint32_t object) {
+                  std::uint32_t object, std::uint32_t objects) {
     if (uniform_ != nullptr) {
       return fault_per_mille_ != 0 && uniform_->below(1000) < fault_per_mille_;
     }
-    return strategy_->pick_fault(context(current, step, kind, object));
+    return strategy_->pick_fault(context(current, step, kind, object, objects));
   }
 
   // The runnable set.
@@ -98,8 +100,8 @@ class scheduler {
 
  private:
   decision_context context(std::uint32_t current, std::uint64_t step, point_kind kind,
-                           std::uint32_t object) const noexcept {
-    return decision_context{runnable(), current, step, kind, object};
+                           std::uint32_t object, std::uint32_t objects) const noexcept {
+    return decision_context{runnable(), current, step, kind, object, pending_, objects};
   }
 
   std::array<std::uint8_t, max_threads_per_execution> runnable_{};
@@ -108,6 +110,7 @@ class scheduler {
   static_assert(max_threads_per_execution <= 32);
   bool strategy_sees_every_step_ = false;
   strategy* strategy_ = nullptr;
+  const pending_op* pending_ = nullptr;  // the runtime's, indexed by thread id
   rng* uniform_ = nullptr;  // the strategy's generator when it picks uniformly (strategy.hpp)
   std::uint32_t fault_per_mille_ = 0;
   std::uint32_t rejected_ = 0;

@@ -1,0 +1,590 @@
+// The exhaustive strategies: dpor (source sets with sleep sets: Abdulla, Aronis, Jonsson,
+// Sagonas, "Optimal Dynamic Partial Order Reduction", POPL'14, Algorithm 2) and dfs (every
+// interleaving, no reduction: the reference dpor is tested against).
+//
+// The model. At every decision each runnable thread has announced its next operation
+// (decision_context::pending); the thread chosen performs it and runs on, invisibly, to its next
+// scheduling point: that stretch is one *event*. An event's footprint is what it touches:
+//   atomic load: (object, read); store, RMW, CAS, park, unpark: (object, write);
+//   mutex lock or try_lock, and every re-acquisition after a wait: (mutex, write);
+//   condition-variable wait, and an atomic load that ends in atomic wait: (object, wait);
+//   notify (condition variable or atomic): (object, notify).
+// Two footprints conflict on one object when one writes and the other reads or writes, or when
+// one notifies and the other waits. Unlocks are not accesses: a lock acquisition conflicts with
+// the next one directly, and a thread whose announced lock names a held mutex is not enabled
+// (it would only block), so the orders of lock acquisitions are what is enumerated.
+// Wake-ups, spawns and joins order events (happens-before edges) without being races: the woken
+// or joining thread could not have gone first. Accesses to var<T> are not dependencies: two
+// conflicting var accesses in different threads are either ordered by the events above, or
+// they are a data race, which the race detector reports in the first execution that has both.
+//
+// Object ids are given at first use, so an object first used after a decision may have another
+// id in another branch. Ids below the decision's `objects` are the same in every branch below
+// it; a sleeping event's footprint naming a younger id is treated as conflicting with any
+// younger id of a compatible access (a conservative, sound over-approximation).
+//
+// Faults (spurious wake-ups and weak-CAS failures) and P::random values are decisions like
+// thread choices: every value is explored, at most `max-faults` faults per execution.
+// A preemption bound (CHESS) cuts the search: the report then says "complete up to B
+// preemptions".
+#include "strategy_set.hpp"
+#include "text.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace weft::sim {
+namespace {
+
+constexpr std::uint32_t max_threads = max_threads_per_execution;
+constexpr std::uint8_t wait_mutex = 1;      // detail::wait_reason::mutex
+constexpr std::uint8_t wait_park = 4;       // detail::wait_reason::park
+constexpr std::uint8_t wait_atomic = 5;     // detail::wait_reason::atomic_wait
+
+enum class touch : std::uint8_t { read, write, wait, notify };
+
+struct fp_entry {
+  std::uint32_t object;
+  touch how;
+};
+
+bool conflicting(touch a, touch b) noexcept {
+  if (a == touch::notify || b == touch::notify) {
+    return (a == touch::notify && (b == touch::wait || b == touch::notify)) ||
+           (b == touch::notify && a == touch::wait);
+  }
+  if (a == touch::wait || b == touch::wait) return a == touch::wait && b == touch::wait;
+  return a == touch::write || b == touch::write;
+}
+
+using clock_t_ = std::array<std::uint32_t, max_threads>;  // per thread: events seen (1-based)
+
+struct event_rec {
+  std::uint32_t thread = 0;
+  std::uint32_t seq = 0;                   // 1-based index among its thread's events
+  std::uint32_t fp_begin = 0, fp_end = 0;  // footprint entries in fps_
+  std::uint32_t node = 0;                  // the decision that chose it
+  std::vector<std::uint32_t> edges;        // events that happen-before it without a race
+  clock_t_ clock{};
+};
+
+struct sleeper {
+  std::uint32_t thread = 0;
+  std::vector<fp_entry> fp;
+  std::uint32_t objects = 0;  // ids at or above this one may differ between branches
+};
+
+struct node {
+  bool value = false;
+  // value decisions
+  std::uint64_t bound = 1;
+  bool fault = false;
+  // thread decisions
+  std::uint32_t current = 0;
+  bool current_enabled = false;
+  std::uint32_t enabled = 0;    // bit t: t may run here
+  std::uint32_t backtrack = 0;  // bit t: t must be explored here
+  std::uint32_t done = 0;       // bit t: explored here
+  std::uint32_t preemptions = 0;  // before this decision
+  std::uint32_t objects = 0;
+  std::vector<sleeper> sleep;     // asleep on arrival
+  std::vector<sleeper> explored;  // done here, with their footprints
+  std::uint32_t faults = 0;       // faults chosen before this decision
+  std::uint64_t chosen = 0;       // the thread, or the value
+  std::uint32_t event = 0;        // index of the event chosen here (thread decisions)
+};
+
+bool indep(const std::vector<fp_entry>& a, std::uint32_t a_objects, const fp_entry* b,
+           const fp_entry* b_end) {
+  for (const fp_entry& x : a) {
+    for (const fp_entry* y = b; y != b_end; ++y) {
+      const bool same = x.object == y->object || (x.object >= a_objects && y->object >= a_objects);
+      if (same && conflicting(x.how, y->how)) return false;
+    }
+  }
+  return true;
+}
+
+class search_strategy final : public strategy {
+ public:
+  search_strategy(bool reduce, std::uint64_t preemption_bound, std::uint32_t max_faults)
+      : reduce_(reduce), bound_(preemption_bound), max_faults_(max_faults) {
+    observes_events_ = true;
+  }
+  std::string_view name() const noexcept override { return reduce_ ? "dpor" : "dfs"; }
+  strategy_params params() const override {
+    return {{"preemption-bound", std::to_string(bound_)},
+            {"max-faults", std::to_string(max_faults_)}};
+  }
+  bool seeded() const noexcept override { return false; }
+  bool sees_every_step() const noexcept override { return true; }
+  std::string divergence() const override { return divergence_; }
+
+  bool prepare_execution(std::uint64_t, std::uint64_t index) override {
+    if (index == 0) {
+      nodes_.clear();
+      complete_ = false;
+      cut_ = 0;
+      bounded_ = false;
+    }
+    if (complete_) return false;
+    begin_execution(0);
+    return true;
+  }
+  void begin_execution(std::uint64_t) override {
+    pos_ = 0;
+    events_.clear();
+    fps_.clear();
+    last_of_.fill(no_event);
+    seq_.fill(0);
+    held_.clear();
+    pending_edges_.assign(max_threads, {});
+    divergence_.clear();
+    faults_ = 0;
+    preemptions_ = 0;
+    // The code thread 0 runs before its first point is an event of its own (no decision).
+    open_event(0, nullptr, no_node);
+  }
+  void end_execution(std::uint64_t) override {
+    last_choices_.clear();
+    for (std::size_t i = 0; i < pos_ && i < nodes_.size(); ++i) last_choices_.push_back(nodes_[i].chosen);
+    if (!divergence_.empty()) {
+      complete_ = true;  // a nondeterministic program: the search cannot go on
+      return;
+    }
+    if (reduce_) analyse();
+    next_prefix();
+  }
+  std::vector<std::uint64_t> last_choices() const override { return last_choices_; }
+  search_summary summary() const override {
+    search_summary s;
+    s.exhaustive = true;
+    s.complete = complete_ && divergence_.empty();
+    s.cut = cut_;
+    if (bound_ != unbounded && bounded_) s.bound = detail::text("{} preemptions", bound_);
+    return s;
+  }
+
+  void on_event(std::uint32_t thread, event_kind kind, std::uint32_t object) override {
+    switch (kind) {
+      case event_kind::lock_acquired:
+        held_.push_back({object, thread});
+        add_fp(object, touch::write);
+        break;
+      case event_kind::unlock:
+        for (std::size_t i = 0; i < held_.size(); ++i) {
+          if (held_[i].first == object) {
+            held_.erase(held_.begin() + static_cast<std::ptrdiff_t>(i));
+            break;
+          }
+        }
+        break;
+      case event_kind::notify:
+        add_fp(object, touch::notify);
+        break;
+      case event_kind::wake:
+      case event_kind::timeout:
+        if (object < max_threads) pending_edges_[object].push_back(current_event());
+        break;
+      case event_kind::spawn:
+        if (object < max_threads) pending_edges_[object].push_back(current_event());
+        break;
+      case event_kind::join:
+        if (object < max_threads && last_of_[object] != no_event) {
+          events_[current_event()].edges.push_back(last_of_[object]);
+        }
+        break;
+      case event_kind::finish:
+      case event_kind::var_read:
+      case event_kind::var_write:
+        break;
+    }
+  }
+
+  std::uint32_t pick_thread(const decision_context& ctx) override {
+    if (!divergence_.empty()) return diverged;
+    // The event the current thread ran is over: a load that ends in an atomic wait registers.
+    const pending_op& now = ctx.pending[ctx.current];
+    if (now.kind == point_kind::block && now.reason == wait_atomic && now.object != 0) {
+      add_fp(now.object, touch::wait);
+    }
+    std::uint32_t enabled = 0;
+    for (const std::uint8_t t : ctx.runnable) {
+      if (is_enabled(t, ctx.pending[t])) enabled |= 1u << t;
+    }
+    std::uint32_t runnable = 0;
+    for (const std::uint8_t t : ctx.runnable) runnable |= 1u << t;
+    const bool current_enabled = (enabled >> ctx.current & 1u) != 0;
+
+    std::uint32_t choice = 0;
+    if (pos_ < nodes_.size()) {
+      node& n = nodes_[pos_];
+      if (n.value || (runnable >> n.chosen & 1u) == 0) {
+        return diverge(ctx, n.value ? "a thread choice where a value was chosen before"
+                                    : detail::text("t{} is not runnable here", n.chosen));
+      }
+      choice = static_cast<std::uint32_t>(n.chosen);
+      n.event = static_cast<std::uint32_t>(events_.size());
+      preemptions_ = n.preemptions + (is_preemption(n, choice) ? 1 : 0);
+    } else {
+      node n;
+      n.current = ctx.current;
+      n.current_enabled = current_enabled;
+      n.enabled = enabled;
+      n.preemptions = preemptions_;
+      n.objects = ctx.objects;
+      n.faults = faults_;
+      if (reduce_) inherit_sleep(n);
+      std::uint32_t asleep = 0;
+      for (const sleeper& s : n.sleep) asleep |= 1u << s.thread;
+      std::uint32_t candidates = enabled & ~asleep;
+      if (bound_ != unbounded && n.preemptions >= bound_ && current_enabled) {
+        if ((candidates & ~(1u << ctx.current)) != 0) bounded_ = true;
+        candidates &= 1u << ctx.current;
+      }
+      if (enabled == 0) {
+        // Every runnable thread waits for a held mutex: let one block (the runtime then finds
+        // the deadlock, or its holder runs).
+        choice = ctx.runnable[0];
+      } else if (candidates == 0) {
+        ++cut_;
+        return cut;  // every enabled thread is asleep: this branch repeats an explored one
+      } else if ((candidates >> ctx.current & 1u) != 0) {
+        choice = ctx.current;
+      } else {
+        choice = static_cast<std::uint32_t>(__builtin_ctz(candidates));
+      }
+      n.chosen = choice;
+      n.backtrack = reduce_ ? (1u << choice) : candidates | (1u << choice);
+      n.event = static_cast<std::uint32_t>(events_.size());
+      preemptions_ = n.preemptions + (is_preemption(n, choice) ? 1 : 0);
+      nodes_.push_back(std::move(n));
+    }
+    ++pos_;
+    open_event(choice, &ctx.pending[choice], static_cast<std::uint32_t>(pos_ - 1));
+    return choice;
+  }
+
+  std::uint64_t pick_value(const decision_context& ctx, std::uint64_t bound) override {
+    return value_decision(ctx, bound, false);
+  }
+  bool pick_fault(const decision_context& ctx) override {
+    return value_decision(ctx, faults_ < max_faults_ ? 2 : 1, true) != 0;
+  }
+
+  static constexpr std::uint64_t unbounded = std::numeric_limits<std::uint64_t>::max();
+
+ private:
+  static constexpr std::uint32_t no_event = 0xffffffffu;
+  static constexpr std::uint32_t no_node = 0xffffffffu;
+
+  bool is_preemption(const node& n, std::uint32_t choice) const noexcept {
+    return choice != n.current && n.current_enabled;
+  }
+
+  bool is_enabled(std::uint32_t t, const pending_op& p) const noexcept {
+    const bool wants_lock = p.kind == point_kind::mutex_lock ||
+                            (p.kind == point_kind::block && p.reason == wait_mutex);
+    if (!wants_lock) return true;
+    for (const auto& [m, holder] : held_) {
+      if (m == p.object) return holder == t;
+    }
+    return true;
+  }
+
+  std::uint64_t value_decision(const decision_context& ctx, std::uint64_t bound, bool fault) {
+    if (!divergence_.empty()) return 0;
+    std::uint64_t v = 0;
+    if (pos_ < nodes_.size()) {
+      const node& n = nodes_[pos_];
+      if (!n.value || n.chosen >= bound) {
+        diverge(ctx, "a value choice that differs from the one made before");
+        return 0;
+      }
+      v = n.chosen;
+    } else {
+      node n;
+      n.value = true;
+      n.fault = fault;
+      n.bound = bound;
+      n.chosen = 0;
+      n.faults = faults_;
+      nodes_.push_back(std::move(n));
+    }
+    ++pos_;
+    if (fault && v != 0) ++faults_;
+    return v;
+  }
+
+  std::uint32_t diverge(const decision_context& ctx, const std::string& what) {
+    divergence_ = detail::text(
+        "nondeterminism at step {}: the program did not repeat the schedule prefix the search "
+        "followed ({}); an exhaustive search needs a body that does the same thing for the same "
+        "choices (no real time, no real threads, no state kept between executions)",
+        ctx.step, what);
+    return diverged;
+  }
+
+  std::uint32_t current_event() const noexcept { return static_cast<std::uint32_t>(events_.size() - 1); }
+
+  void add_fp(std::uint32_t object, touch how) {
+    if (events_.empty() || object == 0) return;
+    fps_.push_back({object, how});
+    events_.back().fp_end = static_cast<std::uint32_t>(fps_.size());
+  }
+
+  void open_event(std::uint32_t t, const pending_op* op, std::uint32_t node_index) {
+    event_rec e;
+    e.thread = t;
+    e.seq = ++seq_[t];
+    e.node = node_index;
+    e.fp_begin = e.fp_end = static_cast<std::uint32_t>(fps_.size());
+    if (last_of_[t] != no_event) e.edges.push_back(last_of_[t]);
+    for (const std::uint32_t from : pending_edges_[t]) e.edges.push_back(from);
+    pending_edges_[t].clear();
+    events_.push_back(std::move(e));
+    last_of_[t] = current_event();
+    if (op == nullptr) return;
+    switch (op->kind) {
+      case point_kind::atomic_load:
+        add_fp(op->object, touch::read);
+        break;
+      case point_kind::atomic_store:
+      case point_kind::atomic_rmw:
+      case point_kind::atomic_cas:
+      case point_kind::atomic_cas_weak:
+      case point_kind::mutex_lock:
+      case point_kind::mutex_try_lock:
+      case point_kind::park:
+      case point_kind::unpark:
+        add_fp(op->object, touch::write);
+        break;
+      case point_kind::cv_wait:
+      case point_kind::cv_wait_timed:
+        add_fp(op->object, touch::wait);
+        break;
+      case point_kind::block:
+        if (op->reason == wait_park) add_fp(op->object, touch::write);
+        break;  // mutex retries acquire through lock_acquired; others are woken by an edge
+      default:
+        break;
+    }
+  }
+
+  // The sleep set of a new decision: what slept, or was explored, at the decision before it,
+  // and is independent of the event that ran there.
+  void inherit_sleep(node& n) {
+    // The last thread decision before this one.
+    std::size_t p = pos_;
+    while (p > 0 && nodes_[p - 1].value) --p;
+    if (p == 0) return;
+    const node& parent = nodes_[p - 1];
+    const event_rec& e = events_[parent.event];
+    const fp_entry* b = fps_.data() + e.fp_begin;
+    const fp_entry* b_end = fps_.data() + e.fp_end;
+    const auto keep = [&](const sleeper& s) {
+      if (s.thread == parent.chosen) return;
+      if (!indep(s.fp, s.objects, b, b_end)) return;
+      for (const sleeper& have : n.sleep) {
+        if (have.thread == s.thread) return;
+      }
+      n.sleep.push_back(s);
+    };
+    for (const sleeper& s : parent.sleep) keep(s);
+    for (const sleeper& s : parent.explored) keep(s);
+  }
+
+  bool happens_before(std::uint32_t a, std::uint32_t b) const noexcept {
+    return events_[b].clock[events_[a].thread] >= events_[a].seq;
+  }
+
+  // Races of this execution, and the backtrack points they ask for (source sets).
+  void analyse() {
+    const std::size_t n = events_.size();
+    // Per object, the events that touched it, in order.
+    std::uint32_t top = 0;
+    for (const fp_entry& f : fps_) top = std::max(top, f.object);
+    by_object_.resize(std::max<std::size_t>(by_object_.size(), top + 1));
+    for (std::uint32_t o = 0; o <= top; ++o) by_object_[o].clear();
+    std::vector<std::uint32_t> earlier;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      event_rec& e = events_[i];
+      clock_t_ c{};
+      for (const std::uint32_t from : e.edges) join(c, events_[from].clock);
+      // Conflicting earlier events, latest first: a race when not already ordered.
+      earlier.clear();
+      for (std::uint32_t f = e.fp_begin; f < e.fp_end; ++f) {
+        for (const std::uint32_t j : by_object_[fps_[f].object]) {
+          if (events_[j].thread == e.thread) continue;
+          for (std::uint32_t g = events_[j].fp_begin; g < events_[j].fp_end; ++g) {
+            if (fps_[g].object == fps_[f].object && conflicting(fps_[g].how, fps_[f].how)) {
+              earlier.push_back(j);
+              break;
+            }
+          }
+        }
+      }
+      std::sort(earlier.begin(), earlier.end(), std::greater<>());
+      earlier.erase(std::unique(earlier.begin(), earlier.end()), earlier.end());
+      for (const std::uint32_t j : earlier) {
+        if (c[events_[j].thread] < events_[j].seq) {
+          e.clock = c;
+          e.clock[e.thread] = e.seq;
+          race(j, i);
+        }
+        join(c, events_[j].clock);
+      }
+      c[e.thread] = e.seq;
+      e.clock = c;
+      for (std::uint32_t f = e.fp_begin; f < e.fp_end; ++f) {
+        std::vector<std::uint32_t>& list = by_object_[fps_[f].object];
+        if (list.empty() || list.back() != i) list.push_back(i);
+      }
+    }
+  }
+
+  static void join(clock_t_& into, const clock_t_& from) noexcept {
+    for (std::uint32_t t = 0; t < max_threads; ++t) into[t] = std::max(into[t], from[t]);
+  }
+
+  // e' = events_[a] races with e = events_[b] (a < b): at the decision that chose a, some
+  // initial of notdep(a).b must be explored.
+  void race(std::uint32_t a, std::uint32_t b) {
+    if (events_[a].node == no_node || events_[a].node >= nodes_.size()) return;
+    node& at = nodes_[events_[a].node];
+    if (at.value) return;
+    // v: the events after a that do not happen after it, then b. Its initials: threads whose
+    // first event in v has no predecessor in v.
+    std::uint32_t initials = 0;
+    std::uint32_t seen = 0;  // threads with an event in v so far
+    std::vector<std::uint32_t> v;
+    for (std::uint32_t k = a + 1; k < b; ++k) {
+      if (happens_before(a, k)) continue;
+      v.push_back(k);
+    }
+    v.push_back(b);
+    for (std::size_t x = 0; x < v.size(); ++x) {
+      const std::uint32_t k = v[x];
+      const std::uint32_t t = events_[k].thread;
+      if ((seen >> t & 1u) != 0) continue;
+      seen |= 1u << t;
+      bool first = true;
+      for (std::size_t y = 0; y < x && first; ++y) {
+        if (k == b ? (events_[b].clock[events_[v[y]].thread] >= events_[v[y]].seq)
+                   : happens_before(v[y], k)) {
+          first = false;
+        }
+      }
+      if (first) initials |= 1u << t;
+    }
+    if ((initials & (at.backtrack | at.done)) != 0) return;
+    std::uint32_t candidates = initials & at.enabled;
+    if (candidates == 0) candidates = at.enabled & ~(at.backtrack | at.done);
+    if (candidates == 0) return;
+    if (bound_ != unbounded && at.preemptions >= bound_ && at.current_enabled) {
+      const std::uint32_t allowed = candidates & (1u << at.current);
+      if (allowed != candidates) bounded_ = true;
+      candidates = allowed;
+      if (candidates == 0) return;
+    }
+    // Prefer the racing thread itself.
+    const std::uint32_t t = events_[b].thread;
+    at.backtrack |= (candidates >> t & 1u) != 0 ? 1u << t : 1u << __builtin_ctz(candidates);
+  }
+
+  // The deepest decision with something left to explore becomes the end of the next prefix.
+  void next_prefix() {
+    const std::size_t depth = std::min(pos_, nodes_.size());
+    nodes_.resize(depth);
+    while (!nodes_.empty()) {
+      node& n = nodes_.back();
+      if (n.value) {
+        if (n.chosen + 1 < n.bound) {
+          ++n.chosen;
+          return;
+        }
+        nodes_.pop_back();
+        continue;
+      }
+      const std::uint32_t chosen = static_cast<std::uint32_t>(n.chosen);
+      if ((n.done >> chosen & 1u) == 0) {
+        n.done |= 1u << chosen;
+        if (reduce_ && n.event < events_.size()) {
+          const event_rec& e = events_[n.event];
+          sleeper s;
+          s.thread = chosen;
+          s.fp.assign(fps_.begin() + e.fp_begin, fps_.begin() + e.fp_end);
+          s.objects = n.objects;
+          n.explored.push_back(std::move(s));
+        }
+      }
+      std::uint32_t asleep = 0;
+      for (const sleeper& s : n.sleep) asleep |= 1u << s.thread;
+      const std::uint32_t left = n.backtrack & ~n.done & ~asleep & n.enabled;
+      if (left != 0) {
+        n.chosen = static_cast<std::uint32_t>(__builtin_ctz(left));
+        return;
+      }
+      nodes_.pop_back();
+    }
+    complete_ = true;
+  }
+
+  bool reduce_;
+  std::uint64_t bound_;
+  std::uint32_t max_faults_;
+  std::vector<node> nodes_;
+  std::size_t pos_ = 0;
+  std::vector<event_rec> events_;
+  std::vector<fp_entry> fps_;
+  std::array<std::uint32_t, max_threads> last_of_{};
+  std::array<std::uint32_t, max_threads> seq_{};
+  std::vector<std::vector<std::uint32_t>> pending_edges_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> held_;  // (mutex, holder)
+  std::vector<std::uint64_t> last_choices_;
+  std::vector<std::vector<std::uint32_t>> by_object_;
+  std::string divergence_;
+  std::uint32_t faults_ = 0;
+  std::uint32_t preemptions_ = 0;
+  std::uint64_t cut_ = 0;
+  bool complete_ = false;
+  bool bounded_ = false;
+};
+
+std::vector<strategy_option> search_options() {
+  return {{"preemption-bound", search_strategy::unbounded, 0, search_strategy::unbounded,
+           "most preemptions per execution (CHESS); the default is no bound"},
+          {"max-faults", 1, 0, 64,
+           "most injected faults (spurious wake-ups, weak-CAS failures) per execution; each "
+           "fault point is explored both ways until then"}};
+}
+
+}  // namespace
+
+namespace detail {
+
+std::vector<strategy_info> search_strategies() {
+  std::vector<strategy_info> out;
+  out.push_back({"dpor",
+                 "exhaustive: every Mazurkiewicz trace once (source sets and sleep sets)",
+                 search_options(), true, [](const strategy_params& p) -> std::unique_ptr<strategy> {
+                   return std::make_unique<search_strategy>(
+                       true, option_value(p, "preemption-bound"),
+                       static_cast<std::uint32_t>(option_value(p, "max-faults")));
+                 }});
+  out.push_back({"dfs", "exhaustive: every interleaving, depth first, no reduction",
+                 search_options(), true, [](const strategy_params& p) -> std::unique_ptr<strategy> {
+                   return std::make_unique<search_strategy>(
+                       false, option_value(p, "preemption-bound"),
+                       static_cast<std::uint32_t>(option_value(p, "max-faults")));
+                 }});
+  return out;
+}
+
+}  // namespace detail
+}  // namespace weft::sim
