@@ -46,7 +46,7 @@ constexpr std::uint8_t wait_mutex = 1;      // detail::wait_reason::mutex
 constexpr std::uint8_t wait_park = 4;       // detail::wait_reason::park
 constexpr std::uint8_t wait_atomic = 5;     // detail::wait_reason::atomic_wait
 
-enum class touch : std::uint8_t { read, write, wait, notify };
+enum class touch : std::uint8_t { read, write, wait, notify, lock };
 
 struct fp_entry {
   std::uint32_t object;
@@ -54,6 +54,8 @@ struct fp_entry {
 };
 
 bool conflicting(touch a, touch b) noexcept {
+  if (a == touch::lock) a = touch::write;
+  if (b == touch::lock) b = touch::write;
   if (a == touch::notify || b == touch::notify) {
     return (a == touch::notify && (b == touch::wait || b == touch::notify)) ||
            (b == touch::notify && a == touch::wait);
@@ -174,7 +176,7 @@ class search_strategy final : public strategy {
     switch (kind) {
       case event_kind::lock_acquired:
         held_.push_back({object, thread});
-        add_fp(object, touch::write);
+        add_fp(object, touch::lock);
         break;
       case event_kind::unlock:
         for (std::size_t i = 0; i < held_.size(); ++i) {
@@ -431,13 +433,35 @@ class search_strategy final : public strategy {
       }
       std::sort(earlier.begin(), earlier.end(), std::greater<>());
       earlier.erase(std::unique(earlier.begin(), earlier.end()), earlier.end());
+      // A lock acquisition also races with the previous acquisition of the same mutex by
+      // another thread even when that one happens before it through the critical section (a
+      // wait that released the mutex, say): the two acquisitions can be swapped, while the
+      // events in between cannot be reordered with this one (its thread could not take the
+      // mutex there).
+      std::uint32_t lock_race = no_event;
+      for (std::uint32_t f = e.fp_begin; f < e.fp_end && lock_race == no_event; ++f) {
+        if (fps_[f].how != touch::lock) continue;
+        const std::vector<std::uint32_t>& list = by_object_[fps_[f].object];
+        for (auto it = list.rbegin(); it != list.rend(); ++it) {
+          if (!has_lock(*it, fps_[f].object)) continue;
+          if (events_[*it].thread != e.thread) lock_race = *it;
+          break;
+        }
+      }
+      bool lock_race_reported = false;
       for (const std::uint32_t j : earlier) {
         if (c[events_[j].thread] < events_[j].seq) {
           e.clock = c;
           e.clock[e.thread] = e.seq;
           race(j, i);
+          if (j == lock_race) lock_race_reported = true;
         }
         join(c, events_[j].clock);
+      }
+      if (lock_race != no_event && !lock_race_reported) {
+        e.clock = c;
+        e.clock[e.thread] = e.seq;
+        race(lock_race, i);
       }
       c[e.thread] = e.seq;
       e.clock = c;
@@ -446,6 +470,13 @@ class search_strategy final : public strategy {
         if (list.empty() || list.back() != i) list.push_back(i);
       }
     }
+  }
+
+  bool has_lock(std::uint32_t event, std::uint32_t object) const noexcept {
+    for (std::uint32_t g = events_[event].fp_begin; g < events_[event].fp_end; ++g) {
+      if (fps_[g].object == object && fps_[g].how == touch::lock) return true;
+    }
+    return false;
   }
 
   static void join(clock_t_& into, const clock_t_& from) noexcept {
