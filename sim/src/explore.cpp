@@ -163,10 +163,11 @@ report explore_erased(const options& opts, const std::function<void()>& body) {
         r.strategy));
   }
   // Once per run: a strategy may measure the body first (pct its step horizon).
-  strat->begin_run(r.seed, [&rt, &body](strategy& s, std::uint64_t seed) {
+  const strategy::probe_function probe = [&rt, &body](strategy& s, std::uint64_t seed) {
     static_cast<void>(rt.run(s, seed, body, false));
     return rt.step_count();
-  });
+  };
+  strat->begin_run(r.seed, probe);
 
   const std::uint64_t first = opts.execution.value_or(0);
   const std::uint64_t last = opts.execution ? first + 1 : opts.iterations;
@@ -192,7 +193,10 @@ report explore_erased(const options& opts, const std::function<void()>& body) {
         // Reproduce from (strategy, params, seed) alone, recording every step this time.
         const std::uint64_t seed_i = execution_seed(r.seed, failed_at);
         r.failing_execution_seed = seed_i;
+        // What a strategy learns in begin_run (surw's estimates) follows from the run seed, so
+        // the re-run learns it again from the same one.
         std::unique_ptr<strategy> again = make_strategy(r.strategy, r.params);
+        again->begin_run(r.seed, probe);
         second = &rt.run(*again, seed_i, body, true);
       } else {
         // A search: reproduce from the choices it made.
@@ -403,7 +407,13 @@ std::string report::text(std::string_view replay_command) const {
                  ? detail::text("\n  complete: every execution of this body was explored{}{} "
                                 "(a proof at this size)",
                                 search.bound.empty() ? "" : " up to ", search.bound)
-                 : std::string("\n  NOT complete: the search was cut short (a sample, not a proof)");
+                 : detail::text("\n  NOT complete: the search was cut short (a sample, not a "
+                                "proof){}",
+                                search.estimate > 0
+                                    ? detail::text("; {} of ~{} executions",
+                                                   executions,
+                                                   static_cast<std::uint64_t>(search.estimate))
+                                    : std::string());
       cut_text += sleep;
     }
     char timing[64];
