@@ -71,6 +71,7 @@ struct event_rec {
   std::uint32_t seq = 0;                   // 1-based index among its thread's events
   std::uint32_t fp_begin = 0, fp_end = 0;  // footprint entries in fps_
   std::uint32_t node = 0;                  // the decision that chose it
+  bool yield = false;                      // it began with a yield
   std::vector<std::uint32_t> edges;        // events that happen-before it without a race
   clock_t_ clock{};
 };
@@ -90,6 +91,7 @@ struct node {
   std::uint32_t current = 0;
   bool current_enabled = false;
   std::uint32_t enabled = 0;    // bit t: t may run here
+  std::uint32_t awaiting = 0;   // bit t: t announced a yield that only waits (see awaits)
   std::uint32_t backtrack = 0;  // bit t: t must be explored here
   std::uint32_t done = 0;       // bit t: explored here
   std::uint32_t preemptions = 0;  // before this decision
@@ -114,14 +116,17 @@ bool indep(const std::vector<fp_entry>& a, std::uint32_t a_objects, const fp_ent
 
 class search_strategy final : public strategy {
  public:
-  search_strategy(bool reduce, std::uint64_t preemption_bound, std::uint32_t max_faults)
-      : reduce_(reduce), bound_(preemption_bound), max_faults_(max_faults) {
+  search_strategy(bool reduce, std::uint64_t preemption_bound, std::uint32_t max_faults,
+                  bool await_yields)
+      : reduce_(reduce), bound_(preemption_bound), max_faults_(max_faults),
+        await_(await_yields) {
     observes_events_ = true;
   }
   std::string_view name() const noexcept override { return reduce_ ? "dpor" : "dfs"; }
   strategy_params params() const override {
     return {{"preemption-bound", std::to_string(bound_)},
-            {"max-faults", std::to_string(max_faults_)}};
+            {"max-faults", std::to_string(max_faults_)},
+            {"await", await_ ? "1" : "0"}};
   }
   bool seeded() const noexcept override { return false; }
   bool sees_every_step() const noexcept override { return true; }
@@ -132,6 +137,7 @@ class search_strategy final : public strategy {
       nodes_.clear();
       complete_ = false;
       cut_ = 0;
+      executions_ = 0;
       bounded_ = false;
     }
     if (complete_) return false;
@@ -149,10 +155,16 @@ class search_strategy final : public strategy {
     divergence_.clear();
     faults_ = 0;
     preemptions_ = 0;
+    finalized_ = 0;
+    awaiting_ = 0;
+    versions_.assign(versions_.size(), 0);
+    last_write_.assign(last_write_.size(), no_event);
+    for (iteration& it : iter_) it = iteration{};
     // The code thread 0 runs before its first point is an event of its own (no decision).
     open_event(0, nullptr, no_node);
   }
   void end_execution(std::uint64_t) override {
+    ++executions_;
     last_choices_.clear();
     for (std::size_t i = 0; i < pos_ && i < nodes_.size(); ++i) last_choices_.push_back(nodes_[i].chosen);
     if (!divergence_.empty()) {
@@ -169,7 +181,35 @@ class search_strategy final : public strategy {
     s.complete = complete_ && divergence_.empty();
     s.cut = cut_;
     if (bound_ != unbounded && bounded_) s.bound = detail::text("{} preemptions", bound_);
+    s.estimate = estimate();
     return s;
+  }
+
+  // The size of the whole search, estimated from where it stands: the fraction of the tree
+  // already behind the current path, taking each decision's alternatives known so far as
+  // equally large subtrees (a DFS progress estimate; backtrack sets still grow, so early
+  // estimates are low). 0 while nothing is known.
+  double estimate() const {
+    if (complete_) return static_cast<double>(executions_);
+    double done = 0;
+    double weight = 1;
+    for (const node& n : nodes_) {
+      double k = 1;
+      double before = 0;
+      if (n.value) {
+        k = static_cast<double>(n.bound);
+        before = static_cast<double>(n.chosen);
+      } else {
+        const std::uint32_t all = n.backtrack | n.done | (1u << n.chosen);
+        k = __builtin_popcount(all);
+        before = __builtin_popcount(n.done & ~(1u << n.chosen));
+      }
+      if (k <= 1) continue;
+      done += weight * before / k;
+      weight /= k;
+    }
+    if (done <= 0) return 0;
+    return static_cast<double>(executions_) / done;
   }
 
   void on_event(std::uint32_t thread, event_kind kind, std::uint32_t object) override {
@@ -201,9 +241,21 @@ class search_strategy final : public strategy {
           events_[current_event()].edges.push_back(last_of_[object]);
         }
         break;
-      case event_kind::finish:
+      case event_kind::unchanged:
+        // The operation this event began with only read its object.
+        if (!events_.empty()) {
+          event_rec& e = events_.back();
+          for (std::uint32_t f = e.fp_begin; f < e.fp_end; ++f) {
+            if (fps_[f].object == object && fps_[f].how == touch::write) fps_[f].how = touch::read;
+          }
+        }
+        break;
       case event_kind::var_read:
       case event_kind::var_write:
+        // Plain data in a spin loop: the loop may not just repeat itself.
+        if (thread < max_threads) iter_[thread].pure = false;
+        break;
+      case event_kind::finish:
         break;
     }
   }
@@ -215,10 +267,28 @@ class search_strategy final : public strategy {
     if (now.kind == point_kind::block && now.reason == wait_atomic && now.object != 0) {
       add_fp(now.object, touch::wait);
     }
+    finalize_events();
     std::uint32_t enabled = 0;
+    std::uint32_t awaiting = 0;
     for (const std::uint8_t t : ctx.runnable) {
-      if (is_enabled(t, ctx.pending[t])) enabled |= 1u << t;
+      if (!is_enabled(t, ctx.pending[t])) continue;
+      if (await_ && ctx.pending[t].kind == point_kind::yield && awaits(t)) {
+        awaiting |= 1u << t;
+      } else {
+        enabled |= 1u << t;
+      }
     }
+    // A thread released from an await (another thread wrote what it read) runs after that
+    // write, as a woken thread runs after its wake-up: an edge, not a race.
+    for (std::uint32_t released = awaiting_ & ~awaiting; released != 0; released &= released - 1) {
+      const std::uint32_t t = static_cast<std::uint32_t>(__builtin_ctz(released));
+      for (const auto& [object, version] : iter_[t].reads) {
+        if (versions_[object] != version && last_write_[object] != no_event) {
+          pending_edges_[t].push_back(last_write_[object]);
+        }
+      }
+    }
+    awaiting_ = awaiting;
     std::uint32_t runnable = 0;
     for (const std::uint8_t t : ctx.runnable) runnable |= 1u << t;
     const bool current_enabled = (enabled >> ctx.current & 1u) != 0;
@@ -238,6 +308,7 @@ class search_strategy final : public strategy {
       n.current = ctx.current;
       n.current_enabled = current_enabled;
       n.enabled = enabled;
+      n.awaiting = awaiting;
       n.preemptions = preemptions_;
       n.objects = ctx.objects;
       n.faults = faults_;
@@ -250,9 +321,12 @@ class search_strategy final : public strategy {
         candidates &= 1u << ctx.current;
       }
       if (enabled == 0) {
-        // Every runnable thread waits for a held mutex: let one block (the runtime then finds
-        // the deadlock, or its holder runs).
-        choice = ctx.runnable[0];
+        // Every runnable thread waits for a held mutex or awaits a write no thread can make
+        // any more: let one go on (an awaiting thread spins on until the step bound reports
+        // the livelock; one that waits for a mutex blocks, and the runtime finds the deadlock
+        // or its holder runs).
+        choice = awaiting != 0 ? static_cast<std::uint32_t>(__builtin_ctz(awaiting))
+                               : ctx.runnable[0];
       } else if (candidates == 0) {
         ++cut_;
         return cut;  // every enabled thread is asleep: this branch repeats an explored one
@@ -301,6 +375,8 @@ class search_strategy final : public strategy {
 
   std::uint64_t value_decision(const decision_context& ctx, std::uint64_t bound, bool fault) {
     if (!divergence_.empty()) return 0;
+    // A choice inside a spin loop: the next iteration may choose otherwise.
+    if (ctx.current < max_threads) iter_[ctx.current].pure = false;
     std::uint64_t v = 0;
     if (pos_ < nodes_.size()) {
       const node& n = nodes_[pos_];
@@ -334,6 +410,55 @@ class search_strategy final : public strategy {
 
   std::uint32_t current_event() const noexcept { return static_cast<std::uint32_t>(events_.size() - 1); }
 
+  // Counts the effects of the events that are over (every one before the newest, which runs
+  // on until the next decision, and the newest too once a decision is reached).
+  void finalize_events() {
+    for (; finalized_ < events_.size(); ++finalized_) {
+      const event_rec& e = events_[finalized_];
+      iteration& it = iter_[e.thread];
+      if (e.yield) {
+        it.pure = true;
+        it.reads.clear();
+      }
+      for (std::uint32_t f = e.fp_begin; f < e.fp_end; ++f) {
+        const std::uint32_t object = fps_[f].object;
+        if (object >= versions_.size()) {
+          versions_.resize(object + 1, 0);
+          last_write_.resize(object + 1, no_event);
+        }
+        switch (fps_[f].how) {
+          case touch::read: {
+            const bool seen = std::any_of(it.reads.begin(), it.reads.end(),
+                                          [&](const auto& r) { return r.first == object; });
+            if (!seen) it.reads.emplace_back(object, versions_[object]);
+            break;
+          }
+          case touch::write:
+          case touch::lock:
+            ++versions_[object];
+            last_write_[object] = finalized_;
+            it.pure = false;
+            break;
+          case touch::wait:
+          case touch::notify:
+            it.pure = false;
+            break;
+        }
+      }
+    }
+  }
+
+  // Whether thread t, announcing a yield, only waits: every operation since its last yield
+  // read, and nothing it read has changed since. Running it would repeat what it just did.
+  bool awaits(std::uint32_t t) const {
+    const iteration& it = iter_[t];
+    if (!it.pure || it.reads.empty()) return false;
+    for (const auto& [object, version] : it.reads) {
+      if (versions_[object] != version) return false;
+    }
+    return true;
+  }
+
   void add_fp(std::uint32_t object, touch how) {
     if (events_.empty() || object == 0) return;
     fps_.push_back({object, how});
@@ -345,6 +470,7 @@ class search_strategy final : public strategy {
     e.thread = t;
     e.seq = ++seq_[t];
     e.node = node_index;
+    e.yield = op != nullptr && op->kind == point_kind::yield;
     e.fp_begin = e.fp_end = static_cast<std::uint32_t>(fps_.size());
     if (last_of_[t] != no_event) e.edges.push_back(last_of_[t]);
     for (const std::uint32_t from : pending_edges_[t]) e.edges.push_back(from);
@@ -515,7 +641,10 @@ class search_strategy final : public strategy {
     }
     if ((initials & (at.backtrack | at.done)) != 0) return;
     std::uint32_t candidates = initials & at.enabled;
-    if (candidates == 0) candidates = at.enabled & ~(at.backtrack | at.done);
+    // No initial can run here. One that waits for a held mutex cannot go first at all (the
+    // acquisitions' own race puts it first earlier); one that awaits could only repeat an
+    // iteration whose reads are still current, which changes nothing (its release is an edge
+    // from the write that ends the await).
     if (candidates == 0) return;
     if (bound_ != unbounded && at.preemptions >= bound_ && at.current_enabled) {
       const std::uint32_t allowed = candidates & (1u << at.current);
@@ -569,6 +698,18 @@ class search_strategy final : public strategy {
   bool reduce_;
   std::uint64_t bound_;
   std::uint32_t max_faults_;
+  bool await_;
+  // Per thread, its operations since its last yield (or its start): whether they only read,
+  // and what they read, with the object's version then.
+  struct iteration {
+    bool pure = true;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> reads;
+  };
+  std::array<iteration, max_threads> iter_{};
+  std::vector<std::uint32_t> versions_;    // per object: writes that changed it so far
+  std::vector<std::uint32_t> last_write_;  // per object: the last event that changed it
+  std::uint32_t finalized_ = 0;            // events whose effects on the above are counted
+  std::uint32_t awaiting_ = 0;             // threads that awaited at the last decision
   std::vector<node> nodes_;
   std::size_t pos_ = 0;
   std::vector<event_rec> events_;
@@ -583,6 +724,7 @@ class search_strategy final : public strategy {
   std::uint32_t faults_ = 0;
   std::uint32_t preemptions_ = 0;
   std::uint64_t cut_ = 0;
+  std::uint64_t executions_ = 0;
   bool complete_ = false;
   bool bounded_ = false;
 };
@@ -592,7 +734,11 @@ std::vector<strategy_option> search_options() {
            "most preemptions per execution (CHESS); the default is no bound"},
           {"max-faults", 1, 0, 64,
            "most injected faults (spurious wake-ups, weak-CAS failures) per execution; each "
-           "fault point is explored both ways until then"}};
+           "fault point is explored both ways until then"},
+          {"await", 1, 0, 1,
+           "1: a yield after operations that only read, every value read still current, waits "
+           "until another thread writes one of them (P::yield's contract: the caller waits on "
+           "another thread), so a spin loop is not unrolled; 0: a yield is an ordinary step"}};
 }
 
 }  // namespace
@@ -606,13 +752,15 @@ std::vector<strategy_info> search_strategies() {
                  search_options(), true, [](const strategy_params& p) -> std::unique_ptr<strategy> {
                    return std::make_unique<search_strategy>(
                        true, option_value(p, "preemption-bound"),
-                       static_cast<std::uint32_t>(option_value(p, "max-faults")));
+                       static_cast<std::uint32_t>(option_value(p, "max-faults")),
+                       option_value(p, "await") != 0);
                  }});
   out.push_back({"dfs", "exhaustive: every interleaving, depth first, no reduction",
                  search_options(), true, [](const strategy_params& p) -> std::unique_ptr<strategy> {
                    return std::make_unique<search_strategy>(
                        false, option_value(p, "preemption-bound"),
-                       static_cast<std::uint32_t>(option_value(p, "max-faults")));
+                       static_cast<std::uint32_t>(option_value(p, "max-faults")),
+                       option_value(p, "await") != 0);
                  }});
   return out;
 }

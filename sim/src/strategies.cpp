@@ -285,6 +285,14 @@ std::optional<strategy_info> find_strategy(std::string_view name) {
   return std::nullopt;
 }
 
+std::string option_env_name(std::string_view key) {
+  std::string name = "WEFT_";
+  for (const char c : key) {
+    name += c == '-' ? '_' : (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  }
+  return name;
+}
+
 std::uint64_t option_value(const strategy_params& params, std::string_view key) {
   for (const auto& [k, v] : params) {
     if (k == key) return parse_param(params, key, 0);
@@ -348,6 +356,7 @@ std::string_view to_string(event_kind kind) noexcept {
     case event_kind::var_read: return "var.read";
     case event_kind::var_write: return "var.write";
     case event_kind::timeout: return "timeout";
+    case event_kind::unchanged: return "unchanged";
   }
   return "?";
 }

@@ -100,10 +100,12 @@ struct outcome {
 
 // Runs `p` under an exhaustive strategy; every passing execution adds its final state (the
 // atomics, the var, and what each thread observed, in order) to the set.
-outcome search(const program& p, const char* strategy, std::uint64_t most = 2'000'000) {
+outcome search(const program& p, const char* strategy, std::uint64_t most = 2'000'000,
+               const char* await = "1") {
   outcome out;
   sim::options opts;
   opts.strategy.name = strategy;
+  if (std::string(strategy) != "random") opts.strategy.options = {{"await", await}};
   opts.iterations = most;
   opts.seed = 1;
   opts.write_trace = false;
@@ -197,6 +199,34 @@ RC_GTEST_PROP(DporAgainstDfs, SameFinalStatesAndFailuresAndNoMoreExecutions, ())
               std::to_string(dfs.finals.size()) + " dpor " + std::to_string(dpor.finals.size()));
     }
     RC_ASSERT(dpor.report.executions <= dfs.report.executions);
+  }
+}
+
+// Yields as ordinary steps: dpor agrees with dfs too. And a yield that awaits (the default)
+// only skips executions that repeat a spin: every final state it reaches is one the ordinary
+// search reaches, the same set when no thread yields, and the same failures.
+RC_GTEST_PROP(DporAgainstDfs, AwaitOnlySkipsRepeatsAndYieldsAsStepsAgree, ()) {
+  const program p = *programs();
+  bool yields = false;
+  for (const auto& t : p.threads) {
+    for (const op& o : t) yields = yields || o.kind == op_kind::yield;
+  }
+  RC_TAG(yields);
+  const outcome dfs0 = search(p, "dfs", 2'000'000, "0");
+  const outcome dpor0 = search(p, "dpor", 2'000'000, "0");
+  const outcome dfs1 = search(p, "dfs", 2'000'000, "1");
+  RC_ASSERT(dfs0.report.search.complete);
+  RC_ASSERT(dpor0.report.search.complete);
+  RC_ASSERT(dfs1.report.search.complete);
+  RC_ASSERT(dfs0.report.failed.kind == dpor0.report.failed.kind);
+  if (dfs0.report.ok()) {
+    if (dfs0.finals != dpor0.finals) RC_FAIL("await=0: dpor differs from dfs for\n" + describe(p));
+  }
+  if (dfs0.report.ok() && dfs1.report.ok()) {
+    for (const std::string& f : dfs1.finals) {
+      if (dfs0.finals.count(f) == 0) RC_FAIL("await reached a state the plain search does not\n" + describe(p));
+    }
+    if (!yields && dfs1.finals != dfs0.finals) RC_FAIL("await changed a program without yields\n" + describe(p));
   }
 }
 

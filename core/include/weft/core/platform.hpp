@@ -33,6 +33,12 @@
 //                           available (from any thread). Spurious returns from park() are allowed.
 //   P::clock, P::now(), P::sleep_for(d)          steady time (virtual in the simulator).
 //   P::yield()                                   a hint that the caller waits on another thread.
+//                           The simulator's searches (dpor, dfs) take it at its word: a yield
+//                           after operations that only read, every value read still current,
+//                           waits until another thread writes one of them, so a read-only spin
+//                           loop is not unrolled. A loop that counts its spins and gives up
+//                           after N is explored as if it never gave up; search it with the
+//                           strategy option await=0.
 //   P::this_thread_id()                          small dense id of the calling thread.
 //   P::random(bound)                             uniform in [0, bound); recorded by the simulator.
 //   P::atomic_thread_fence(order)

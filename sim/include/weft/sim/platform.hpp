@@ -162,6 +162,9 @@ class atomic {
     }
     r->point(point_kind::atomic_store, r->object_id(header_), order_code(mo), where);
     r->atomic_store_hb(header_, mo);
+    if (r->observes_events() && bytes_equal(value_, value)) [[unlikely]] {
+      r->event(event_kind::unchanged, header_.id);
+    }
     value_ = value;
     if (r->recording()) [[unlikely]] {
       r->record_outcome(detail::written_fact<T>, 0, detail::bits_of(value));
@@ -297,6 +300,9 @@ class atomic {
     r->atomic_rmw_hb(header_, mo);
     const T old = value_;
     value_ = f(old);
+    if (r->observes_events() && bytes_equal(value_, old)) [[unlikely]] {
+      r->event(event_kind::unchanged, header_.id);
+    }
     if (r->recording()) [[unlikely]] {
       r->record_outcome(detail::read_fact<T> | detail::written_fact<T>, detail::bits_of(old),
                         detail::bits_of(value_));
@@ -321,6 +327,9 @@ class atomic {
     if (!spurious && bytes_equal(value_, expected)) {
       if (r != nullptr) {
         r->atomic_rmw_hb(header_, success);
+        if (r->observes_events() && bytes_equal(value_, desired)) [[unlikely]] {
+          r->event(event_kind::unchanged, header_.id);
+        }
         if (r->recording()) [[unlikely]] {
           r->record_outcome(detail::read_fact<T> | detail::written_fact<T> | step_record::succeeded,
                             detail::bits_of(value_), detail::bits_of(desired));
@@ -330,6 +339,7 @@ class atomic {
       return true;
     }
     if (r != nullptr) {
+      if (r->observes_events()) [[unlikely]] r->event(event_kind::unchanged, header_.id);
       r->atomic_load_hb(header_, failure);
       if (r->recording()) [[unlikely]] {
         r->record_outcome(detail::read_fact<T> | step_record::failed, detail::bits_of(value_), 0);

@@ -180,6 +180,7 @@ class runtime {
   void event(event_kind kind, std::uint32_t object) {
     if (observes_events_) [[unlikely]] scheduler_.strat().on_event(current_, kind, object);
   }
+  bool observes_events() const noexcept { return observes_events_; }
   // What thread t announced at its last scheduling point.
   const pending_op& pending(std::uint32_t t) const noexcept { return pending_[t]; }
 

@@ -108,6 +108,8 @@ enum class event_kind : std::uint8_t {
   var_read,       // object: the var's id
   var_write,      // object: the var's id
   timeout,        // object: the thread whose timed wait ran out (virtual time moved)
+  unchanged,      // object: the atomic the current thread's last operation left as it was (a
+                  // failed CAS, or a store or RMW of the value already there): it only read
 };
 std::string_view to_string(event_kind kind) noexcept;
 
@@ -254,6 +256,8 @@ std::vector<strategy_info> registered_strategies();
 std::optional<strategy_info> find_strategy(std::string_view name);
 // The option `key` of options list `params` as a number (for a strategy's make function).
 std::uint64_t option_value(const strategy_params& params, std::string_view key);
+// The environment variable that sets option `key`: "max-faults" -> "WEFT_MAX_FAULTS".
+std::string option_env_name(std::string_view key);
 
 struct strategy_config {
   std::string name = "random";         // a registered strategy (registered_strategies())

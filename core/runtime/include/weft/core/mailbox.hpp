@@ -643,10 +643,14 @@ class mailbox {
     }
     receiver_waiting_.store(false, std::memory_order_relaxed);
     lock.unlock();
-    // A claimed position may not be published yet: let its producer finish.
+    // A claimed position may not be published yet: wait for its producer, which publishes a
+    // claim without blocking. The loop only reads, so the simulator's searches treat its yield
+    // as waiting for the publication rather than unrolling it.
     if (ok && slots_[index(pos)].seq.load(std::memory_order_acquire) != full_at(pos) &&
         (tail_.load(std::memory_order_acquire) & ~closed_bit) != pos) {
-      P::yield();
+      do {
+        P::yield();
+      } while (slots_[index(pos)].seq.load(std::memory_order_acquire) != full_at(pos));
     }
     return ok;
   }
