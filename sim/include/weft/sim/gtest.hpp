@@ -10,7 +10,11 @@
 //   WEFT_REPLAY=FILE        replay this trace file instead of exploring
 //   WEFT_SEED=S             run seed (decimal or 0x-hex)
 //   WEFT_EXECUTION=I        run only execution I of that seed
-//   WEFT_STRATEGY=random|pct, WEFT_DEPTH=D, WEFT_PCT_STEPS=K, WEFT_FAULT_PER_MILLE=P
+//   WEFT_STRATEGY=NAME      a registered strategy (random, pct, pos, surw, dpor, dfs; `weft
+//                           strategies` lists them and their options)
+//   WEFT_<KEY>=V            the strategy's option KEY, upper case with '_' for '-':
+//                           WEFT_DEPTH, WEFT_PCT_STEPS, WEFT_FAULT_PER_MILLE,
+//                           WEFT_PREEMPTION_BOUND, WEFT_MAX_FAULTS, WEFT_AWAIT
 //   WEFT_ITERATIONS=N       executions to run
 //   WEFT_TRACE_DIR=DIR      where failing traces go (default ./weft-traces)
 //   WEFT_MINIMIZE_TIME=S    seconds check() spends minimising a failing trace (default 2,
@@ -36,9 +40,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 #include <string>
 #include <string_view>
@@ -59,6 +65,12 @@ inline std::uint32_t env_u32(const char* value, std::string_view name) {
     throw std::invalid_argument(std::string(name) + "=" + value + " is out of range (at most 4294967295)");
   }
   return static_cast<std::uint32_t>(v);
+}
+
+// The options that options::strategy also takes as fields (WEFT_DEPTH, WEFT_PCT_STEPS,
+// WEFT_FAULT_PER_MILLE are read into those).
+inline bool shorthand_option(std::string_view key) {
+  return key == "depth" || key == "pct-steps" || key == "fault-per-mille";
 }
 
 inline std::string current_test_name() {
@@ -93,10 +105,12 @@ inline std::string repro_command(const report& r) {
   std::string by_seed = "WEFT_SEED=" + format_seed(r.seed) +
                         " WEFT_EXECUTION=" + std::to_string(r.failing_execution) +
                         " WEFT_STRATEGY=" + r.strategy;  // a strategy's name is one plain word
-  for (const auto& [key, value] : r.params) {  // numbers
-    if (key == "depth") by_seed += " WEFT_DEPTH=" + value;
-    if (key == "pct-steps") by_seed += " WEFT_PCT_STEPS=" + value;
-    if (key == "fault-per-mille") by_seed += " WEFT_FAULT_PER_MILLE=" + value;
+  // The strategy's options (numbers), each as its WEFT_<KEY>.
+  const std::optional<strategy_info> info = find_strategy(r.strategy);
+  for (const auto& [key, value] : r.params) {
+    const bool option = info && std::any_of(info->options.begin(), info->options.end(),
+                                            [&](const strategy_option& o) { return o.key == key; });
+    if (option) by_seed += " " + option_env_name(key) + "=" + value;
   }
   by_seed += " " + exe + filter;
   if (cmd.empty()) return by_seed;
@@ -153,6 +167,14 @@ inline options from_env(options base) {
     base.execution = parse_u64(v, "WEFT_EXECUTION");
   }
   if (const char* v = detail::env("WEFT_STRATEGY")) base.strategy.name = v;
+  // Every other option of the strategy, as WEFT_<KEY> (WEFT_MAX_FAULTS, WEFT_PREEMPTION_BOUND).
+  if (const std::optional<strategy_info> info = find_strategy(base.strategy.name)) {
+    for (const strategy_option& o : info->options) {
+      if (detail::shorthand_option(o.key)) continue;
+      const std::string name = option_env_name(o.key);
+      if (const char* v = detail::env(name.c_str())) base.strategy.options.emplace_back(o.key, v);
+    }
+  }
   if (const char* v = detail::env("WEFT_DEPTH")) {
     base.strategy.depth = detail::env_u32(v, "WEFT_DEPTH");
   }
