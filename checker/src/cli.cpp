@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <limits.h>
 #include <unistd.h>
@@ -43,6 +44,9 @@ struct explore_args {
   std::uint32_t fault_per_mille = 50;
   std::uint64_t steps_max = 20000;
   std::string json_file;
+  // The strategy options the registry offers as --<key> (besides --depth and
+  // --fault-per-mille), by key, as given; checked against the chosen strategy's options.
+  std::vector<std::pair<std::string, std::string>> strategy_options;
 };
 
 constexpr std::uint64_t default_iterations = 100'000;
@@ -190,6 +194,7 @@ sim::options make_options(const explore_args& a) {
   o.strategy.name = a.strategy;
   o.strategy.depth = a.depth;
   o.strategy.fault_per_mille = a.fault_per_mille;
+  o.strategy.options = a.strategy_options;
   o.iterations = a.iterations == 0 ? default_iterations : a.iterations;
   if (!a.seed.empty()) o.seed = sim::parse_u64(a.seed, "--seed");
   if (!a.time_limit.empty()) o.time_limit_s = parse_duration(a.time_limit);
@@ -231,6 +236,26 @@ int cmd_list() {
     std::cout << fmt::format("{:<{}}  {:<14}  {}\n", s.name, width,
                              s.buggy ? fmt::format("bug:{}", sim::to_string(s.expected)) : "clean",
                              s.summary);
+  }
+  return 0;
+}
+
+// weft strategies: every registered strategy, what it is, and its options.
+int cmd_strategies() {
+  for (const sim::strategy_info& info : sim::registered_strategies()) {
+    std::cout << fmt::format("{}  ({}){}\n  {}\n", info.name,
+                             info.exhaustive ? "a search" : "sampling",
+                             info.exhaustive ? ": --max-executions bounds it; complete is a proof"
+                                             : "",
+                             info.summary);
+    for (const sim::strategy_option& o : info.options) {
+      const std::string range =
+          o.max == UINT64_MAX ? fmt::format("{}..", o.min) : fmt::format("{}..{}", o.min, o.max);
+      const std::string def = o.default_value == UINT64_MAX ? std::string("none")
+                                                            : std::to_string(o.default_value);
+      std::cout << fmt::format("    --{:<18} {:<14} default {:<6} (env {})\n      {}\n", o.key,
+                               range, def, sim::option_env_name(o.key), o.help);
+    }
   }
   return 0;
 }
@@ -386,7 +411,8 @@ int cmd_show(const std::string& file, std::size_t last) {
 }
 
 // The commands, for the message that answers an unknown or a missing one.
-constexpr std::string_view command_names = "list, explore, replay, show, minimize, export";
+constexpr std::string_view command_names =
+    "list, strategies, explore, replay, show, minimize, export";
 
 // A whole number written in decimal digits only: CLI11 would read "-1" into an unsigned option
 // as its wrapped value.
@@ -423,8 +449,15 @@ int main(int argc, char** argv) {
   auto* explore = app.add_subcommand(
       "explore", "explore scenarios (all of them, as a demonstration, when none is named)");
   explore->add_option("scenarios", ea.scenarios, "scenario names (see weft list)");
-  explore->add_option("--strategy", ea.strategy, "random or pct")
-      ->check(CLI::IsMember({"random", "pct"}));
+  std::vector<std::string> strategy_names;
+  std::string strategy_list;
+  for (const sim::strategy_info& info : sim::registered_strategies()) {
+    strategy_names.push_back(info.name);
+    strategy_list += (strategy_list.empty() ? "" : ", ") + info.name;
+  }
+  explore->add_option("--strategy", ea.strategy,
+                      fmt::format("{} (default random; weft strategies says more)", strategy_list))
+      ->check(CLI::IsMember(strategy_names));
   explore->add_option("--depth", ea.depth, "pct: bug depth d (1-64)")
       ->check(whole_number)
       ->check(CLI::Range(1, 64));
@@ -439,6 +472,39 @@ int main(int argc, char** argv) {
   explore->add_option("--steps-max", ea.steps_max, "livelock bound per execution (default 20000)")
       ->check(CLI::Range(std::uint64_t{1}, sim::max_steps_per_execution));
   explore->add_option("--json", ea.json_file, "also write the reports to FILE as JSON");
+  explore->add_option("--max-executions", ea.iterations,
+                      "the most executions per scenario: a search stops there, not complete "
+                      "(the same as --iterations)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40))
+      ->excludes("--iterations");
+  // Every other option of a registered strategy, as --<key> VALUE (weft strategies lists them).
+  std::vector<std::pair<std::string, std::string>> option_values;  // key, value as given
+  std::vector<std::string> option_keys;
+  for (const sim::strategy_info& info : sim::registered_strategies()) {
+    for (const sim::strategy_option& o : info.options) {
+      if (o.key == "depth" || o.key == "fault-per-mille") continue;  // declared above
+      if (std::find(option_keys.begin(), option_keys.end(), o.key) != option_keys.end()) continue;
+      option_keys.push_back(o.key);
+    }
+  }
+  option_values.reserve(option_keys.size());
+  for (const std::string& key : option_keys) {
+    std::vector<std::string> owners;
+    std::string help;
+    for (const sim::strategy_info& info : sim::registered_strategies()) {
+      for (const sim::strategy_option& o : info.options) {
+        if (o.key != key) continue;
+        owners.push_back(info.name);
+        if (help.empty()) help = o.help;
+      }
+    }
+    option_values.emplace_back(key, std::string());
+    explore->add_option("--" + key, option_values.back().second,
+                        fmt::format("{}: {}", fmt::join(owners, ", "), help))
+        ->check(whole_number);
+  }
+
+  auto* strategies = app.add_subcommand("strategies", "list the strategies and their options");
 
   std::string replay_file;
   auto* replay = app.add_subcommand("replay", "replay a trace file and check it reproduces");
@@ -498,8 +564,12 @@ int main(int argc, char** argv) {
 
   ea.strategy_given = explore->count("--strategy") > 0;
   ea.depth_given = explore->count("--depth") > 0;
+  for (const auto& [key, value] : option_values) {
+    if (explore->count("--" + key) > 0) ea.strategy_options.emplace_back(key, value);
+  }
   try {
     if (*list) return cmd_list();
+    if (*strategies) return cmd_strategies();
     if (*explore) return ea.scenarios.empty() ? explore_catalogue(ea) : explore_named(ea);
     if (*replay) return cmd_replay(replay_file, replay_json);
     if (*show) return show_html ? cmd_show_html(show_file) : cmd_show(show_file, show_last);

@@ -48,13 +48,49 @@ TEST(Cli, ExitCodesTellFailureClassesApart) {
   EXPECT_EQ(run_weft("explore abba-deadlock --seed 1" + td).code, 2);      // deadlock
   EXPECT_EQ(run_weft("explore abba-deadlock-fixed --seed 1 --iterations 2000" + td).code, 0);
   EXPECT_EQ(run_weft("explore no-such-scenario" + td).code, 64);
-  EXPECT_EQ(run_weft("explore lost-update --strategy dfs" + td).code, 64);
+  EXPECT_EQ(run_weft("explore lost-update --strategy frobnicate" + td).code, 64);
   EXPECT_EQ(run_weft("explore lost-update --seed banana" + td).code, 64);
   EXPECT_EQ(run_weft("explore lost-update --iterations 0" + td).code, 64);
   EXPECT_EQ(run_weft("explore lost-update --time-limit 5parsecs" + td).code, 64);
   EXPECT_EQ(run_weft("frobnicate").code, 64);
   EXPECT_EQ(run_weft("").code, 64);
   EXPECT_EQ(run_weft("--help").code, 0);
+}
+
+TEST(Cli, EveryRegisteredStrategyAndItsOptionsAreOffered) {
+  const result list = run_weft("strategies");
+  EXPECT_EQ(list.code, 0) << list.out;
+  for (const char* name : {"random", "pct", "pos", "surw", "dpor", "dfs"}) {
+    EXPECT_NE(list.out.find(std::string(name) + "  ("), std::string::npos) << name << list.out;
+  }
+  EXPECT_NE(list.out.find("--preemption-bound"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("WEFT_MAX_FAULTS"), std::string::npos) << list.out;
+
+  const fs::path dir = fresh_dir("dpor");
+  const std::string td = " --trace-dir " + dir.string();
+  // A search proves the fixed twin and finds the bug.
+  const result proof = run_weft("explore abba-deadlock-fixed --strategy dpor" + td);
+  EXPECT_EQ(proof.code, 0) << proof.out;
+  EXPECT_NE(proof.out.find("complete: every execution of this body was explored"),
+            std::string::npos)
+      << proof.out;
+  EXPECT_EQ(run_weft("explore abba-deadlock --strategy dpor" + td).code, 2);
+  // Its bound and budget are flags; a search cut short says so.
+  const result bounded =
+      run_weft("explore abba-deadlock-fixed --strategy dpor --preemption-bound 0" + td);
+  EXPECT_EQ(bounded.code, 0) << bounded.out;
+  EXPECT_NE(bounded.out.find("up to 0 preemptions"), std::string::npos) << bounded.out;
+  const result cut = run_weft("explore abba-deadlock-fixed --strategy dfs --max-executions 2" + td);
+  EXPECT_EQ(cut.code, 0) << cut.out;
+  EXPECT_NE(cut.out.find("NOT complete"), std::string::npos) << cut.out;
+  // An option the chosen strategy does not have is a usage error that names its options.
+  const result wrong = run_weft("explore lost-update --strategy random --max-faults 2" + td);
+  EXPECT_EQ(wrong.code, 64) << wrong.out;
+  EXPECT_NE(wrong.out.find("strategy random has no option \"max-faults\""), std::string::npos)
+      << wrong.out;
+  EXPECT_EQ(run_weft("explore lost-update --strategy dpor --await 2" + td).code, 64);
+  EXPECT_EQ(run_weft("explore lost-update --strategy dpor --max-faults x" + td).code, 64);
+  EXPECT_EQ(run_weft("explore lost-update --iterations 5 --max-executions 5" + td).code, 64);
 }
 
 TEST(Cli, FailureReportPrintsTraceAndReplayCommand) {
@@ -168,7 +204,7 @@ TEST(Cli, AnUnknownOrMissingCommandNamesTheCommands) {
   for (const char* args : {"frobnicate", ""}) {
     const result r = run_weft(args);
     EXPECT_EQ(r.code, 64) << args << "\n" << r.out;
-    EXPECT_NE(r.out.find("list, explore, replay, show, minimize, export"), std::string::npos)
+    EXPECT_NE(r.out.find("list, strategies, explore, replay, show, minimize, export"), std::string::npos)
         << args << "\n" << r.out;
   }
   EXPECT_NE(run_weft("frobnicate").out.find("unknown command \"frobnicate\""), std::string::npos);
