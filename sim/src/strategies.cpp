@@ -222,7 +222,9 @@ std::string known_names(const std::vector<strategy_info>& all) {
 strategy_params resolve_options(const strategy_info& info, const strategy_params& given,
                                 bool strict) {
   strategy_params out;
-  for (const auto& [k, v] : given) {
+  for (const auto& kv : given) {
+    const std::string& k = kv.first;
+    const std::string& v = kv.second;
     const auto it = std::find_if(info.options.begin(), info.options.end(),
                                  [&](const strategy_option& o) { return o.key == k; });
     if (it == info.options.end()) {

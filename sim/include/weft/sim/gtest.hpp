@@ -107,7 +107,9 @@ inline std::string repro_command(const report& r) {
                         " WEFT_STRATEGY=" + r.strategy;  // a strategy's name is one plain word
   // The strategy's options (numbers), each as its WEFT_<KEY>.
   const std::optional<strategy_info> info = find_strategy(r.strategy);
-  for (const auto& [key, value] : r.params) {
+  for (const auto& kv : r.params) {
+    const std::string& key = kv.first;
+    const std::string& value = kv.second;
     const bool option = info && std::any_of(info->options.begin(), info->options.end(),
                                             [&](const strategy_option& o) { return o.key == key; });
     if (option) by_seed += " " + option_env_name(key) + "=" + value;
