@@ -91,7 +91,6 @@ struct node {
   std::uint32_t current = 0;
   bool current_enabled = false;
   std::uint32_t enabled = 0;    // bit t: t may run here
-  std::uint32_t awaiting = 0;   // bit t: t announced a yield that only waits (see awaits)
   std::uint32_t backtrack = 0;  // bit t: t must be explored here
   std::uint32_t done = 0;       // bit t: explored here
   std::uint32_t preemptions = 0;  // before this decision
@@ -308,7 +307,6 @@ class search_strategy final : public strategy {
       n.current = ctx.current;
       n.current_enabled = current_enabled;
       n.enabled = enabled;
-      n.awaiting = awaiting;
       n.preemptions = preemptions_;
       n.objects = ctx.objects;
       n.faults = faults_;
