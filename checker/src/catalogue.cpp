@@ -148,6 +148,41 @@ void bounded_buffer(bool fixed) {
   sim::check(count.load() == 0, "every item is consumed");
 }
 
+// polite-livelock: two threads each raise a flag, and if the other's is up, lower theirs, yield
+// and retry. In lockstep they step aside for each other for ever: weft's fair-cycle check sees
+// the state come back with both having run, where a step bound would need tuning. The twin
+// breaks the symmetry: the first thread never steps aside, it waits for the second to lower
+// its flag; the second defers, waiting until the first is done before it raises its flag
+// again. Every wait ends under a fair schedule.
+void polite_livelock(bool fixed) {
+  sim::atomic<int> flag[2] = {{0, "flag-a"}, {0, "flag-b"}};
+  sim::var<int> inside{0, "inside"};
+  const auto worker = [&](int me) {
+    const int other = 1 - me;
+    flag[me].store(1);
+    while (flag[other].load() != 0) {
+      if (fixed && me == 0) {
+        sim::yield();  // keeps its flag up: the other one defers
+        continue;
+      }
+      flag[me].store(0);
+      if (fixed) {
+        while (flag[other].load() != 0) sim::yield();
+      } else {
+        sim::yield();
+      }
+      flag[me].store(1);
+    }
+    inside.store(inside.load() + 1);
+    flag[me].store(0);
+  };
+  sim::thread a("polite-a", [&] { worker(0); });
+  sim::thread b("polite-b", [&] { worker(1); });
+  a.join();
+  b.join();
+  sim::check(inside.load() == 2, "both threads got in");
+}
+
 std::vector<scenario> make_catalogue() {
   using fk = sim::failure_kind;
   std::vector<scenario> out;
@@ -171,6 +206,9 @@ std::vector<scenario> make_catalogue() {
   pair("bounded-buffer-deadlock", "bounded-buffer-deadlock-fixed",
        "producer and consumers share one condition variable with notify_one",
        "one condition variable per condition", fk::deadlock, bounded_buffer);
+  pair("polite-livelock", "polite-livelock-fixed",
+       "two threads back off for each other in lockstep, for ever",
+       "one thread defers until the other is done", fk::livelock, polite_livelock);
   return out;
 }
 

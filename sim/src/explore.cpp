@@ -102,11 +102,12 @@ struct param_range {
   std::uint64_t min;
   std::uint64_t max;
 };
-constexpr std::array<param_range, 7> trace_param_ranges{{
+constexpr std::array<param_range, 8> trace_param_ranges{{
     {"seed", 0, UINT64_MAX},
     {"execution", 0, UINT64_MAX},
     {"execution-seed", 0, UINT64_MAX},
     {"steps-max", 1, max_steps_per_execution},
+    {"livelock-repeats", 0, max_livelock_repeats},
     {"fault-per-mille", 0, 1000},
     {"depth", 1, 64},
     {"pct-steps", 1, UINT64_MAX},
@@ -124,6 +125,18 @@ void validate_trace_params(const traces::trace& t) {
                                               range.key, *text, range.min, range.max));
     }
   }
+}
+
+runtime_config runtime_config_of(const traces::trace& t, runtime_config config) {
+  if (const std::string* steps_max = t.param("steps-max")) {
+    config.steps_max = parse_u64(*steps_max, "trace parameter steps-max");
+  }
+  const std::string* repeats = t.param("livelock-repeats");
+  config.livelock_repeats = repeats != nullptr
+                                ? static_cast<std::uint32_t>(
+                                      parse_u64(*repeats, "trace parameter livelock-repeats"))
+                                : 0;
+  return config;
 }
 
 std::string format_seed(std::uint64_t seed) {
@@ -278,6 +291,7 @@ traces::trace to_trace(const report& r, const runtime_config& config) {
   t.params.emplace_back("execution", std::to_string(r.failing_execution));
   t.params.emplace_back("execution-seed", format_seed(r.failing_execution_seed));
   t.params.emplace_back("steps-max", std::to_string(config.steps_max));
+  t.params.emplace_back("livelock-repeats", std::to_string(config.livelock_repeats));
   for (const auto& p : r.params) t.params.push_back(p);
   if (r.failed) {
     traces::failure_info f;
@@ -324,10 +338,7 @@ report replay_trace(const traces::trace& t, const std::function<void()>& body,
   r.scenario = t.scenario;
   r.strategy = "replay";
   validate_trace_params(t);
-  runtime_config cfg = config;
-  if (const std::string* steps_max = t.param("steps-max")) {
-    cfg.steps_max = parse_u64(*steps_max, "trace parameter steps-max");
-  }
+  const runtime_config cfg = runtime_config_of(t, config);
   if (const std::string* seed = t.param("seed")) r.seed = parse_u64(*seed, "trace parameter seed");
   if (const std::string* e = t.param("execution")) {
     r.failing_execution = parse_u64(*e, "trace parameter execution");

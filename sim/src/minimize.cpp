@@ -314,10 +314,7 @@ minimize_result minimize(const traces::trace& t, const std::function<void()>& bo
     throw std::invalid_argument(
         detail::text("trace failure kind \"{}\" is not one weft can minimise", t.failure->kind));
   }
-  runtime_config config = opts.runtime;
-  if (const std::string* steps_max = t.param("steps-max")) {
-    config.steps_max = parse_u64(*steps_max, "trace parameter steps-max");
-  }
+  const runtime_config config = runtime_config_of(t, opts.runtime);
   minimize_result result;
   result.before = count_schedule(t);
   const guided_schedule original = schedule_of(t);
@@ -362,6 +359,10 @@ minimize_result minimize(const traces::trace& t, const std::function<void()>& bo
   }
   if (t.param("steps-max") == nullptr) {
     result.minimal.params.emplace_back("steps-max", std::to_string(config.steps_max));
+  }
+  if (t.param("livelock-repeats") == nullptr) {
+    result.minimal.params.emplace_back("livelock-repeats",
+                                       std::to_string(config.livelock_repeats));
   }
   result.minimal.params.emplace_back("minimized-from", counts_text(result.before));
   return result;

@@ -200,6 +200,7 @@ void parker::park(const loc& where) {
     if (r->aborting()) return;
     r->block(runtime::wait_reason::park, id, where);
   }
+  if (token_ && r->tracks_state()) r->state_changed(id, 1, 0);
   token_ = false;
   r->acquire(header_.sync);
 }
@@ -210,22 +211,13 @@ void parker::unpark(const loc& where) {
   if (r->fresh(header_)) token_ = false;
   const std::uint32_t id = r->object_id(header_);
   r->point(point_kind::unpark, id, order_none, where);
+  if (!token_ && r->tracks_state()) r->state_changed(id, 0, 1);
   token_ = true;
   r->release_join(header_.sync);
   r->wake_all(runtime::wait_reason::park, id);
 }
 
 // ----- free functions -----
-
-void yield(const loc& where) {
-  if (runtime* r = runtime::active()) r->point(point_kind::yield, 0, order_none, where);
-}
-
-void sleep_for(std::chrono::nanoseconds d, const loc& where) {
-  runtime* r = runtime::active();
-  if (r == nullptr) detail::outside_simulation("weft::sim::sleep_for");
-  r->sleep_ns(d.count(), where);
-}
 
 std::uint32_t this_thread_id() {
   runtime* r = runtime::active();

@@ -29,6 +29,11 @@ runtime_config checked(runtime_config config) {
         "weft: steps_max is {}, more than the {} steps an execution may take", config.steps_max,
         max_steps_per_execution));
   }
+  if (config.livelock_repeats > max_livelock_repeats) {
+    throw std::invalid_argument(detail::text(
+        "weft: livelock_repeats is {}, more than {} (0 turns the livelock check off)",
+        config.livelock_repeats, max_livelock_repeats));
+  }
   if (config.stack_size < 16 * 1024) {
     throw std::invalid_argument("weft: fiber stack_size must be at least 16 KiB");
   }
@@ -61,6 +66,7 @@ void runtime::reset_execution() {
               "one clock lane per thread");
   WEFT_ASSERT(detail::invariant, scheduler_.size() == 1, "only thread 0 is runnable at the start");
   pending_[0] = pending_op{};
+  livelock_.reset(config_.livelock_repeats);
 }
 
 runtime::batch_result runtime::run_batch_prepared(strategy& strat, std::uint64_t run_seed,
@@ -280,6 +286,16 @@ void runtime::record_note(point_kind kind, std::uint32_t object,
 void runtime::var_first_use(var_header& v) {
   fasttrack::reset(v, generation_, next_object_++);
   if (v.name != nullptr) names_.note(v.id, v.name);
+  if (livelock_.on()) note_object_memory(&v, sizeof v);
+}
+
+void runtime::note_object_memory(const void* at, std::size_t size) {
+  for (std::uint32_t t = 0; t < threads_.count(); ++t) {
+    if (fibers_.on_stack(t, at)) {
+      livelock_.mask(at, size);
+      return;
+    }
+  }
 }
 
 void runtime::decide(std::uint64_t s, point_kind kind, std::uint32_t object) {
@@ -325,9 +341,59 @@ std::uint64_t runtime::value_point(point_kind kind, std::uint32_t object, std::u
     std::string diverged = scheduler_.strat().divergence();
     if (!diverged.empty()) fail(failure_kind::nondeterminism, std::move(diverged), where);
   }
+  // A draw or an injected fault is progress for the livelock check: a randomised back-off ends.
+  if (livelock_.on() && (!fault || value != 0)) livelock_.drew();
   if (record_) record(s, kind, object, order_none, value, where);
   if (choose_thread && !scheduler_.continues(current_)) decide(s, kind, object);
   return value;
+}
+
+void runtime::capture(const std::uint64_t* saved, point_kind kind,
+                      const weft::source_location& where) {
+  livelock_.capture(current_, saved, fibers_.stack_top(current_), step_, kind, where);
+}
+
+void runtime::check_cycle(const weft::source_location& where) {
+  if (!livelock_.check(current_, step_, threads_, pending_.data(), time_.now_ns())) return;
+  const detail::livelock_check::cycle c = livelock_.found();
+  std::string lines;
+  for (std::uint32_t t = 0; t < threads_.count(); ++t) {
+    const detail::thread_slot& s = threads_[t];
+    if (s.state == thread_state::finished) continue;
+    const detail::livelock_check::position& p = livelock_.position_of(t);
+    const bool captured = livelock_.captured(t, current_, pending_.data());
+    const point_kind kind = captured ? p.kind : point_kind::block;
+    const weft::source_location& at = captured ? p.where : s.blocked_at;
+    lines += "\n  ";
+    if (!captured) {
+      lines += detail::thread_label(t, s.name) + " " + describe_wait(t);
+    } else {
+      lines += detail::text("{} spins: {} at {}", detail::thread_label(t, s.name),
+                            kind == point_kind::sleep ? "sleeps" : "yields",
+                            detail::where_text(at));
+    }
+  }
+  fail(failure_kind::livelock,
+       detail::text("at step {} the program is back in the state it had at step {} "
+                    "(every atomic, var and mutex, and each thread's stack and registers), and "
+                    "every thread that could run has run in between: this schedule can repeat "
+                    "for ever, and no thread gets anywhere:{}",
+                    c.to, c.from, lines),
+       where);
+}
+
+void runtime::yield_captured(void* args, const std::uint64_t* saved) {
+  const capture_args& a = *static_cast<const capture_args*>(args);
+  a.self->capture(saved, point_kind::yield, *a.where);
+  a.self->check_cycle(*a.where);
+  a.self->point(point_kind::yield, 0, order_none, *a.where);
+}
+
+void runtime::sleep_captured(void* args, const std::uint64_t* saved) {
+  const capture_args& a = *static_cast<const capture_args*>(args);
+  a.self->capture(saved, point_kind::sleep, *a.where);
+  a.self->check_cycle(*a.where);
+  a.self->sleep_ns(a.ns, *a.where);
 }
 
 void runtime::block(wait_reason why, std::uint32_t object, const weft::source_location& where,
@@ -462,6 +528,7 @@ void runtime::detach_failure(std::uint32_t t, const weft::source_location& where
 
 std::int64_t runtime::clock_read(const weft::source_location& where) {
   point(point_kind::now, 0, order_none, where);
+  if (livelock_.on()) livelock_.clock_read(time_.now_ns());
   return time_.now_ns();
 }
 

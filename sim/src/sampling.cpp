@@ -6,7 +6,8 @@
 // operations of other threads that conflict with it (same object, one of them writes) draw
 // fresh priorities, as does the next operation of the thread that ran. Independent operations
 // keep their relative order, so each partial order, not each interleaving, is what is sampled
-// (nearly) uniformly.
+// (nearly) uniformly. weft's one addition: a yield or sleep conflicts with every pending
+// operation, so that a spinning thread cannot starve one whose priority happens to be low.
 //
 // surw — selectively uniform random walk (Zhao, Gu et al., ASPLOS'25). A uniform random walk
 // over the interleavings of the *interesting* events (operations on objects that more than one
@@ -66,9 +67,13 @@ class pos_strategy final : public strategy {
     }
     // What `best` does conflicts with the pending operations that race with it: they are
     // re-drawn before the next decision.
+    // A yield or sleep is the program asking for the others to run: it races with every
+    // pending operation. Without that a thread whose pending priority is low would starve
+    // while another spins with yields, each spin drawing the spinner a fresh priority.
     const pending_op& run = ctx.pending[best];
+    const bool yields = run.kind == point_kind::yield || run.kind == point_kind::sleep;
     for (const std::uint8_t t : ctx.runnable) {
-      if (t != best && conflicts(run, ctx.pending[t])) fresh_[t] = true;
+      if (t != best && (yields || conflicts(run, ctx.pending[t]))) fresh_[t] = true;
     }
     fresh_[best] = true;
     return best;

@@ -9,6 +9,7 @@
 
 #include <random>
 #include <string>
+#include <string_view>
 
 namespace {
 
@@ -61,8 +62,18 @@ std::string param_name(const ::testing::TestParamInfo<std::tuple<std::size_t, co
 // The odds: each bug shows in at least 1% of executions (measured below on 4,000 executions
 // with a fixed seed; the real rates are 5-60%). The default budget is 10,000 executions, so a
 // run with a fresh seed misses a bug with probability at most 0.99^10000 < 1e-43.
+// The polite livelock needs the two threads in lockstep for a whole round. pct cannot produce
+// that (it runs the thread of highest priority until one of its few change points), and pos
+// does it in about 1 execution in 2,000 (0.05% measured on 4,000; random and surw 1.75%), too
+// rarely for the default budget to be sure. docs/strategies.md says so.
+bool pct_blind_to(const scenario& s, const char* strategy) {
+  const std::string_view name(strategy);
+  return (name == "pct" || name == "pos") && s.expected == sim::failure_kind::livelock;
+}
+
 TEST_P(CatalogueBug, ShowsInAtLeastOnePercentOfExecutions) {
   const scenario& s = catalogue()[std::get<0>(GetParam())];
+  if (pct_blind_to(s, std::get<1>(GetParam()))) GTEST_SKIP() << "pct and pos do not find this livelock reliably";
   const double rate = failure_rate(s, std::get<1>(GetParam()), 4000);
   RecordProperty("failure_rate", std::to_string(rate));
   EXPECT_GE(rate, 0.01) << s.name << " under " << std::get<1>(GetParam());
@@ -70,6 +81,7 @@ TEST_P(CatalogueBug, ShowsInAtLeastOnePercentOfExecutions) {
 
 TEST_P(CatalogueBug, FoundWithinDefaultBudgetFromAFreshSeedAndReplayed) {
   const scenario& s = catalogue()[std::get<0>(GetParam())];
+  if (pct_blind_to(s, std::get<1>(GetParam()))) GTEST_SKIP() << "pct and pos do not find this livelock reliably";
   sim::options o;  // the default budget
   o.scenario = std::string(s.name);
   o.strategy.name = std::get<1>(GetParam());

@@ -54,7 +54,7 @@ struct options {
   std::optional<std::uint64_t> seed;       // run seed; drawn from std::random_device if absent
   std::optional<std::uint64_t> execution;  // run only this execution index (needs seed)
   double time_limit_s = 0;                 // stop early after this long; 0 = no limit
-  runtime_config runtime;                  // steps_max, stack size
+  runtime_config runtime;                  // steps_max, livelock_repeats, stack size
   std::filesystem::path trace_dir = "weft-traces";
   bool write_trace = true;
   bool verify_replay = true;  // replay the written trace and check the same failure comes back
@@ -146,11 +146,15 @@ report explore(const options& opts, F&& body) {
 report replay_trace(const traces::trace& t, const std::function<void()>& body,
                     const runtime_config& config = {});
 // A trace is input like any other: each parameter weft knows (seed, execution, execution-seed,
-// steps-max, fault-per-mille, depth, pct-steps) must be a number in the range weft accepts for
-// it, or this throws std::invalid_argument naming it ("trace parameter depth is 65, out of range
-// (1 to 64)"). Unknown parameters are left alone. replay_trace and minimize call it before they
-// run anything.
+// steps-max, livelock-repeats, fault-per-mille, depth, pct-steps) must be a number in the range
+// weft accepts for it, or this throws std::invalid_argument naming it ("trace parameter depth
+// is 65, out of range (1 to 64)"). Unknown parameters are left alone. replay_trace and minimize
+// call it before they run anything.
 void validate_trace_params(const traces::trace& t);
+// The runtime settings a trace records (steps-max, livelock-repeats) applied to `config`. A
+// trace without livelock-repeats was written before the fair-cycle check existed: it replays
+// with the check off, as it ran.
+runtime_config runtime_config_of(const traces::trace& t, runtime_config config);
 // Reads and replays a trace file; throws weft::traces::parse_error for a malformed file.
 report replay_file(const std::filesystem::path& file, const std::function<void()>& body,
                    const runtime_config& config = {});

@@ -82,6 +82,16 @@ std::uint64_t bits_of(const T& v) noexcept {
   }
 }
 
+// A value's hash for the livelock check's state (detail/livelock.hpp); T trivially copyable.
+template <class T>
+std::uint64_t state_hash(const T& v) noexcept {
+  if constexpr (has_bits<T>) {
+    return bits_of(v);
+  } else {
+    return hash_bytes(&v, sizeof(T));
+  }
+}
+
 // step_record facts for a value read or written: set only when T has a 64-bit form.
 template <class T>
 inline constexpr std::uint8_t read_fact = has_bits<T> ? step_record::has_read : 0;
@@ -164,6 +174,9 @@ class atomic {
     r->atomic_store_hb(header_, mo);
     if (r->observes_events() && bytes_equal(value_, value)) [[unlikely]] {
       r->event(event_kind::unchanged, header_.id);
+    }
+    if (r->tracks_state()) {
+      r->state_changed(header_.id, detail::state_hash(value_), detail::state_hash(value));
     }
     value_ = value;
     if (r->recording()) [[unlikely]] {
@@ -300,6 +313,9 @@ class atomic {
     r->atomic_rmw_hb(header_, mo);
     const T old = value_;
     value_ = f(old);
+    if (r->tracks_state()) {
+      r->state_changed(header_.id, detail::state_hash(old), detail::state_hash(value_));
+    }
     if (r->observes_events() && bytes_equal(value_, old)) [[unlikely]] {
       r->event(event_kind::unchanged, header_.id);
     }
@@ -333,6 +349,9 @@ class atomic {
         if (r->recording()) [[unlikely]] {
           r->record_outcome(detail::read_fact<T> | detail::written_fact<T> | step_record::succeeded,
                             detail::bits_of(value_), detail::bits_of(desired));
+        }
+        if (r->tracks_state()) {
+          r->state_changed(header_.id, detail::state_hash(value_), detail::state_hash(desired));
         }
       }
       value_ = desired;
@@ -433,6 +452,13 @@ class var {
   void store(T value, const loc& where = loc::current()) {
     if (runtime* r = runtime::active()) {
       r->var_write(header_, where, detail::written_fact<T>, detail::bits_of(value));
+      if (r->tracks_state()) {
+        if constexpr (std::is_trivially_copyable_v<T>) {
+          r->state_changed(header_.id, detail::state_hash(value_), detail::state_hash(value));
+        } else {
+          r->state_changed_opaque(header_.id);
+        }
+      }
     }
     value_ = std::move(value);
   }
@@ -445,7 +471,10 @@ class var {
   }
   template <class F>
   decltype(auto) with_mut(F&& f, const loc& where = loc::current()) {
-    if (runtime* r = runtime::active()) r->var_write(header_, where);
+    if (runtime* r = runtime::active()) {
+      r->var_write(header_, where);
+      if (r->tracks_state()) r->state_changed_opaque(header_.id);  // what f does is not seen
+    }
     return std::forward<F>(f)(value_);
   }
 
@@ -508,6 +537,7 @@ class mutex {
   }
   void take(runtime& r) {
     owner_ = r.current();
+    if (r.tracks_state()) r.state_changed(header_.id, runtime::no_thread, owner_);
     r.event(event_kind::lock_acquired, header_.id);
     // The last unlock's clock is a copy of the releaser's own clock: a thread re-taking a mutex
     // it released itself already knows all of it, and clocks only grow.
@@ -518,6 +548,7 @@ class mutex {
     if (owner_ == runtime::no_thread) [[likely]] take(r);
   }
   void release(runtime& r, std::uint32_t id) {
+    if (r.tracks_state()) r.state_changed(id, owner_, runtime::no_thread);
     releaser_ = owner_;
     owner_ = runtime::no_thread;
     r.event(event_kind::unlock, id);
@@ -674,8 +705,16 @@ class parker {
   bool token_ = false;
 };
 
-void yield(const loc& where = loc::current());
-void sleep_for(std::chrono::nanoseconds d, const loc& where = loc::current());
+// Inline, so that the livelock check sees the caller's own frame and registers where it stops
+// (runtime::yield_point).
+inline void yield(const loc& where = loc::current()) {
+  if (runtime* r = runtime::active()) r->yield_point(where);
+}
+inline void sleep_for(std::chrono::nanoseconds d, const loc& where = loc::current()) {
+  runtime* r = runtime::active();
+  if (r == nullptr) detail::outside_simulation("weft::sim::sleep_for");
+  r->sleep_point(d.count(), where);
+}
 std::uint32_t this_thread_id();
 // Uniform in [0, bound): a decision of the strategy, recorded in the trace and replayed.
 std::uint64_t random(std::uint64_t bound, const loc& where = loc::current());

@@ -11,6 +11,8 @@
 //   detail/failure_state.hpp  the execution's failure and its abort
 //   detail/batch.hpp          the executions of a run one call goes through, and their seeds
 //   detail/invariant.hpp      the checks of the runtime's own state (WEFT_ASSERT policy)
+//   detail/livelock.hpp       the fair-cycle livelock check: a state that comes back with every
+//                             runnable thread having run in between
 // The switch itself is inline in src/fiber_switch.hpp; the text of reports is src/reports.cpp.
 //
 // At every scheduling point the runtime asks the scheduler whether the current thread simply
@@ -31,6 +33,7 @@
 #include <weft/sim/detail/batch.hpp>
 #include <weft/sim/detail/failure_state.hpp>
 #include <weft/sim/detail/fibers.hpp>
+#include <weft/sim/detail/livelock.hpp>
 #include <weft/sim/detail/object_names.hpp>
 #include <weft/sim/detail/scheduler.hpp>
 #include <weft/sim/detail/task.hpp>
@@ -57,7 +60,12 @@ struct runtime_config {
   std::uint64_t steps_max = 20000;         // livelock bound: decisions per execution, 1 to
                                            // max_steps_per_execution (2^30)
   std::size_t stack_size = 256 * 1024;     // per fiber; sanitizer builds use more
+  // The fair-cycle livelock check (detail/livelock.hpp): a livelock is reported when the
+  // program's state comes back this many times, each time with every runnable thread having
+  // run since; 0 turns the check off (the step bound still holds). At most max_livelock_repeats.
+  std::uint32_t livelock_repeats = 1;
 };
+inline constexpr std::uint32_t max_livelock_repeats = 1000;
 
 class runtime {
  public:
@@ -125,6 +133,7 @@ class runtime {
       h.id = next_object_++;
       h.sync.clear();
       if (h.name != nullptr) [[unlikely]] names_.note(h.id, h.name);
+      if (livelock_.on()) note_object_memory(&h, sizeof h);
     }
     return h.id;
   }
@@ -160,13 +169,15 @@ class runtime {
       return;
     }
     if (step_ >= config_.steps_max) [[unlikely]] step_bound_exceeded(where);
-    const std::uint64_t s = step_++;
+    // The step's index is step_ - 1 from here on; record() and decide() read it there, so that
+    // it is never kept in the caller's frame or registers (the livelock check hashes those).
+    ++step_;
     // A block point's value is its wait reason (what a blocked thread retries when it runs).
     pending_[current_] =
         pending_op{kind, order, access_of(kind), static_cast<std::uint8_t>(value), object};
-    if (record_) [[unlikely]] record(s, kind, object, order, value, where);
+    if (record_) [[unlikely]] record(step_ - 1, kind, object, order, value, where);
     if (scheduler_.continues(current_)) [[likely]] return;
-    decide(s, kind, object);
+    decide(step_ - 1, kind, object);
   }
   // A step whose outcome is a value chosen by the strategy (random draws, injected faults).
   // With choose_thread the strategy also picks who runs next (a scheduling point); without it
@@ -227,6 +238,34 @@ class runtime {
     fasttrack::note_write(v, current_, now, where);
   }
 
+  // A yield by the current thread: a scheduling point, and where the livelock check looks.
+  // Inline (as sim::yield), so that what the check hashes starts at the caller's own frame
+  // and registers, with no frame of the simulator in between (detail/livelock.hpp).
+  void yield_point(const weft::source_location& where) {
+    if (!livelock_.on() || failures_.aborting()) {
+      point(point_kind::yield, 0, order_none, where);
+      return;
+    }
+    capture_args args{this, &where, 0};
+    detail::weft_sim_with_registers(&args, &runtime::yield_captured);
+  }
+  // A sleep of `ns` by the current thread (as yield_point).
+  void sleep_point(std::int64_t ns, const weft::source_location& where) {
+    if (!livelock_.on() || failures_.aborting()) {
+      sleep_ns(ns, where);
+      return;
+    }
+    capture_args args{this, &where, ns};
+    detail::weft_sim_with_registers(&args, &runtime::sleep_captured);
+  }
+  // The livelock check's view of the program's state (detail/livelock.hpp): the platform types
+  // report each change of an object's value, as hashes of the value before and after.
+  bool tracks_state() const noexcept { return livelock_.on(); }
+  void state_changed(std::uint32_t id, std::uint64_t before, std::uint64_t after) noexcept {
+    livelock_.changed(id, before, after);
+  }
+  void state_changed_opaque(std::uint32_t id) noexcept { livelock_.changed_opaque(id); }
+
   // Blocking: the current thread stops being runnable until wake(t) (or its deadline).
   // `owner` names the thread holding what is waited for (a mutex), for deadlock reports.
   void block(wait_reason why, std::uint32_t object, const weft::source_location& where,
@@ -274,11 +313,24 @@ class runtime {
   void reset_execution();
   void decide(std::uint64_t s, point_kind kind, std::uint32_t object);
   [[noreturn]] void step_bound_exceeded(const weft::source_location& where);
+  struct capture_args {
+    runtime* self;
+    const weft::source_location* where;
+    std::int64_t ns;
+  };
+  // Called by weft_sim_with_registers: record where the thread stops (its registers and
+  // stack), check for a fair cycle, then yield or sleep.
+  static void yield_captured(void* args, const std::uint64_t* saved);
+  static void sleep_captured(void* args, const std::uint64_t* saved);
+  void capture(const std::uint64_t* saved, point_kind kind, const weft::source_location& where);
+  void check_cycle(const weft::source_location& where);
   void record(std::uint64_t s, point_kind kind, std::uint32_t object, std::uint8_t order,
               std::uint64_t value, const weft::source_location& where);
   void record_note(point_kind kind, std::uint32_t object, const weft::source_location& where,
                    std::uint8_t facts, std::uint64_t bits);
   void var_first_use(var_header& v);
+  // An object's header, for the livelock check: masked out of a stack's hash if on one.
+  void note_object_memory(const void* at, std::size_t size);
   std::uint32_t allocate_thread(const char* name, const weft::source_location& where);
   void start_thread(std::uint32_t t, const weft::source_location& where);
   bool advance_time() noexcept;
@@ -317,6 +369,7 @@ class runtime {
   std::array<std::size_t, max_threads_per_execution> last_recorded_{};  // per thread, in steps_
   std::array<pending_op, max_threads_per_execution> pending_{};  // per thread: its announcement
   detail::object_names names_;
+  detail::livelock_check livelock_;
   static inline thread_local runtime* active_ = nullptr;
 };
 

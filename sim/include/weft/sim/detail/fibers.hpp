@@ -35,6 +35,15 @@ class fibers {
   // Gives thread slot t a fiber that starts in `entry` on its first jump, unless it has one.
   void ensure(std::uint32_t t, entry_fn entry);
   bool has_fiber(std::uint32_t t) const noexcept { return stacks_[t].has_fiber; }
+  // The top (highest address) of thread slot t's stack; requires has_fiber(t).
+  const void* stack_top(std::uint32_t t) const noexcept { return stacks_[t].stack.sp; }
+  // Whether `p` lies on thread slot t's stack (false if it has none).
+  bool on_stack(std::uint32_t t, const void* p) const noexcept {
+    const fiber_stack& s = stacks_[t];
+    const auto* c = static_cast<const char*>(p);
+    const auto* top = static_cast<const char*>(s.stack.sp);
+    return s.has_fiber && c < top && c >= top - s.stack.size;
+  }
   // Fetches this OS thread's exception-handling globals; once per run, before any jump.
   void begin_run() noexcept;
   // Switches from `self` (the fiber running now) to `next`, passing `data` to an entry
