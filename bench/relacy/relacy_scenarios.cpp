@@ -42,10 +42,16 @@ void check_iterations(std::uint64_t iterations, const char* what) {
   if (iterations == 0) throw std::invalid_argument(std::string(what) + ": iterations must be > 0");
 }
 
+// How the next run searches: Relacy's random scheduler for `iterations`, or its full search
+// (rl::fair_full_search_scheduler_type, every interleaving; it runs until the tree is done,
+// and iteration_count only sizes its progress report). Guarded by run_mutex.
+bool config_full_search = false;
+
 template <typename suite>
 run_result run(std::uint64_t iterations) {
   rl::test_params params;
-  params.search_type = rl::random_scheduler_type;
+  params.search_type =
+      config_full_search ? rl::fair_full_search_scheduler_type : rl::random_scheduler_type;
   params.iteration_count = iterations;
   params.output_stream = &null_stream();
   params.progress_stream = &null_stream();
@@ -200,6 +206,18 @@ run_result bounded_buffer(int producers, int messages, int capacity, std::uint64
   const std::lock_guard lock(run_mutex);
   config_messages = messages;
   return bounded_buffer_capacity<2>(capacity, iterations);
+}
+
+run_result mutex_counter_full_search(int threads, int increments) {
+  if (increments < 0) throw std::invalid_argument("relacy_peer::mutex_counter: increments < 0");
+  if (threads != 2 && threads != 3)
+    throw std::invalid_argument("relacy_peer::mutex_counter: threads must be 2 or 3");
+  const std::lock_guard lock(run_mutex);
+  config_increments = increments;
+  config_full_search = true;
+  const run_result r = threads == 2 ? run<mutex_counter_suite<2>>(1) : run<mutex_counter_suite<3>>(1);
+  config_full_search = false;
+  return r;
 }
 
 run_result racy_counter(std::uint64_t iterations) {

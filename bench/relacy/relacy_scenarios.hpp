@@ -41,6 +41,9 @@ struct run_result {
 // Throws std::invalid_argument for other thread counts, increments < 0 or
 // iterations == 0 (the same for every function here).
 run_result mutex_counter(int threads, int increments, std::uint64_t iterations);
+// The same scenario under Relacy's full search (every interleaving, its exhaustive mode):
+// runs until the search is done, however long that is; executions is how many it ran.
+run_result mutex_counter_full_search(int threads, int increments);
 
 // A bounded buffer of capacity `capacity` (1..4 rl::var<int> slots; head, tail and
 // count are rl::var<int>) protected by one rl::mutex and two

@@ -26,6 +26,7 @@
 #include <system_error>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace weft::checker {
@@ -44,6 +45,8 @@ struct explore_args {
   std::uint32_t fault_per_mille = 50;
   std::uint64_t steps_max = 20000;
   std::uint32_t livelock_repeats = 1;
+  std::uint32_t jobs = 0;  // 0: every hardware thread
+  std::string shard;
   std::string json_file;
   // The strategy options the registry offers as --<key> (besides --depth and
   // --fault-per-mille), by key, as given; checked against the chosen strategy's options.
@@ -202,6 +205,12 @@ sim::options make_options(const explore_args& a) {
   o.trace_dir = a.trace_dir;
   o.runtime.steps_max = a.steps_max;
   o.runtime.livelock_repeats = a.livelock_repeats;
+  o.jobs = a.jobs != 0 ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
+  if (!a.shard.empty()) {
+    const sim::shard s = sim::parse_shard(a.shard, "--shard");
+    o.shard_index = s.index;
+    o.shard_count = s.count;
+  }
   o.should_stop = stop_requested;
   // The bug depth is PCT's parameter: given with the random strategy it would be ignored.
   if (a.depth_given && a.strategy_given && a.strategy != "pct") {
@@ -210,7 +219,13 @@ sim::options make_options(const explore_args& a) {
                     a.strategy));
   }
   // Validate the strategy settings now, as a usage error, not mid-run.
-  static_cast<void>(sim::make_strategy(o.strategy));
+  const std::unique_ptr<sim::strategy> strategy = sim::make_strategy(o.strategy);
+  if (o.shard_count > 1 && !strategy->seeded()) {
+    throw std::invalid_argument(fmt::format(
+        "--shard: strategy {} is a search: it cannot be split in shards (its executions follow "
+        "from the ones before); shard a sampling strategy",
+        strategy->name()));
+  }
   return o;
 }
 
@@ -478,6 +493,12 @@ int main(int argc, char** argv) {
                       "report a livelock when the program's state comes back this many times "
                       "under a fair schedule (default 1; 0 turns the check off)")
       ->check(CLI::Range(std::uint32_t{0}, sim::max_livelock_repeats));
+  explore->add_option("--jobs", ea.jobs,
+                      "run the executions on N OS threads (default: every hardware thread; a "
+                      "search runs on one)")
+      ->check(CLI::Range(std::uint32_t{1}, std::uint32_t{1024}));
+  explore->add_option("--shard", ea.shard,
+                      "run shard I of N (I/N, I from 0): N machines cover one run together");
   explore->add_option("--json", ea.json_file, "also write the reports to FILE as JSON");
   explore->add_option("--max-executions", ea.iterations,
                       "the most executions per scenario: a search stops there, not complete "

@@ -34,6 +34,7 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -73,12 +74,38 @@ struct event_rec {
   std::uint32_t node = 0;                  // the decision that chose it
   bool yield = false;                      // it began with a yield
   std::vector<std::uint32_t> edges;        // events that happen-before it without a race
-  clock_t_ clock{};
+  clock_t_ clock{};                        // entries from `width` on are 0
+  std::uint32_t width = 0;                 // entries of `clock` analyse() last wrote
+};
+
+// A vector whose clear() keeps its elements, and the memory they own, for the next execution:
+// an execution of a search records thousands of events, each with its edges, and allocating
+// them afresh every time cost more than the analysis.
+template <class T>
+class reuse_vector {
+ public:
+  std::size_t size() const noexcept { return n_; }
+  bool empty() const noexcept { return n_ == 0; }
+  T& operator[](std::size_t i) noexcept { return items_[i]; }
+  const T& operator[](std::size_t i) const noexcept { return items_[i]; }
+  T& back() noexcept { return items_[n_ - 1]; }
+  void clear() noexcept { n_ = 0; }
+  // The next element: a reused one keeps what it held, for the caller to reset.
+  T& add() {
+    if (n_ == items_.size()) items_.emplace_back();
+    return items_[n_++];
+  }
+
+ private:
+  std::vector<T> items_;
+  std::size_t n_ = 0;
 };
 
 struct sleeper {
   std::uint32_t thread = 0;
-  std::vector<fp_entry> fp;
+  // Shared: a sleeper is copied into every node below the one it was made at, and its
+  // footprint never changes.
+  std::shared_ptr<const std::vector<fp_entry>> fp;
   std::uint32_t objects = 0;  // ids at or above this one may differ between branches
 };
 
@@ -150,7 +177,8 @@ class search_strategy final : public strategy {
     last_of_.fill(no_event);
     seq_.fill(0);
     held_.clear();
-    pending_edges_.assign(max_threads, {});
+    pending_edges_.resize(max_threads);
+    for (std::vector<std::uint32_t>& edges : pending_edges_) edges.clear();
     divergence_.clear();
     faults_ = 0;
     preemptions_ = 0;
@@ -464,7 +492,10 @@ class search_strategy final : public strategy {
   }
 
   void open_event(std::uint32_t t, const pending_op* op, std::uint32_t node_index) {
-    event_rec e;
+    // The clock is left as it is: an event of the prefix the execution shares with the one
+    // before is the same event, and analyse() keeps its clock (shared_events_).
+    event_rec& e = events_.add();
+    e.edges.clear();
     e.thread = t;
     e.seq = ++seq_[t];
     e.node = node_index;
@@ -473,7 +504,6 @@ class search_strategy final : public strategy {
     if (last_of_[t] != no_event) e.edges.push_back(last_of_[t]);
     for (const std::uint32_t from : pending_edges_[t]) e.edges.push_back(from);
     pending_edges_[t].clear();
-    events_.push_back(std::move(e));
     last_of_[t] = current_event();
     if (op == nullptr) return;
     switch (op->kind) {
@@ -515,7 +545,7 @@ class search_strategy final : public strategy {
     const fp_entry* b_end = fps_.data() + e.fp_end;
     const auto keep = [&](const sleeper& s) {
       if (s.thread == parent.chosen) return;
-      if (!indep(s.fp, s.objects, b, b_end)) return;
+      if (!indep(*s.fp, s.objects, b, b_end)) return;
       for (const sleeper& have : n.sleep) {
         if (have.thread == s.thread) return;
       }
@@ -530,33 +560,69 @@ class search_strategy final : public strategy {
   }
 
   // Races of this execution, and the backtrack points they ask for (source sets).
+  //
+  // For each event, the conflicting earlier events of other threads are taken latest first,
+  // each one a race unless what was taken before already orders it. Of one thread only the
+  // latest such event can be a race: an older one of the same thread is ordered by the time
+  // it comes (program order puts it before the later one, whose clock is then joined in, or
+  // which was already ordered). So per object, thread and kind of touch the latest event is
+  // all that is kept (last_touch_), and each event costs threads x kinds, not the history of
+  // its objects.
   void analyse() {
     const std::size_t n = events_.size();
-    // Per object, the events that touched it, in order.
     std::uint32_t top = 0;
     for (const fp_entry& f : fps_) top = std::max(top, f.object);
-    by_object_.resize(std::max<std::size_t>(by_object_.size(), top + 1));
-    for (std::uint32_t o = 0; o <= top; ++o) by_object_[o].clear();
-    std::vector<std::uint32_t> earlier;
-    for (std::uint32_t i = 0; i < n; ++i) {
+    std::uint32_t threads = 0;
+    for (std::size_t i = 0; i < n; ++i) threads = std::max(threads, events_[i].thread + 1);
+    width_ = threads;
+    last_touch_.resize(std::max<std::size_t>(last_touch_.size(), top + 1));
+    last_lock_.resize(std::max<std::size_t>(last_lock_.size(), top + 1));
+    for (std::uint32_t o = 0; o <= top; ++o) {
+      for (std::uint32_t t = 0; t < threads; ++t) last_touch_[o][t].fill(no_event);
+      last_lock_[o] = no_event;
+    }
+    // conflicts[b]: bit k set when a touch of kind k conflicts with one of kind b.
+    std::array<std::uint32_t, touch_kinds> conflicts{};
+    for (std::uint32_t b = 0; b < touch_kinds; ++b) {
+      for (std::uint32_t k = 0; k < touch_kinds; ++k) {
+        if (conflicting(static_cast<touch>(k), static_cast<touch>(b))) conflicts[b] |= 1u << k;
+      }
+    }
+    std::vector<std::uint32_t>& earlier = earlier_scratch_;
+    // The events the execution shares with the one before were analysed then: their clocks
+    // stand, and their races are in the nodes of the prefix already. Only what they touched
+    // is replayed into last_touch_.
+    const std::size_t shared = std::min<std::size_t>(shared_events_, n);
+    for (std::uint32_t i = 0; i < shared; ++i) {
+      const event_rec& e = events_[i];
+      for (std::uint32_t f = e.fp_begin; f < e.fp_end; ++f) {
+        last_touch_[fps_[f].object][e.thread][static_cast<std::uint32_t>(fps_[f].how)] = i;
+        if (fps_[f].how == touch::lock) last_lock_[fps_[f].object] = i;
+      }
+    }
+    for (std::uint32_t i = static_cast<std::uint32_t>(shared); i < n; ++i) {
       event_rec& e = events_[i];
       clock_t_ c{};
       for (const std::uint32_t from : e.edges) join(c, events_[from].clock);
-      // Conflicting earlier events, latest first: a race when not already ordered.
-      earlier.clear();
+      // Per other thread, its latest event that conflicts with one of e's touches.
+      std::array<std::uint32_t, max_threads> latest;
+      latest.fill(no_event);
       for (std::uint32_t f = e.fp_begin; f < e.fp_end; ++f) {
-        for (const std::uint32_t j : by_object_[fps_[f].object]) {
-          if (events_[j].thread == e.thread) continue;
-          for (std::uint32_t g = events_[j].fp_begin; g < events_[j].fp_end; ++g) {
-            if (fps_[g].object == fps_[f].object && conflicting(fps_[g].how, fps_[f].how)) {
-              earlier.push_back(j);
-              break;
-            }
+        const auto& per_thread = last_touch_[fps_[f].object];
+        const std::uint32_t kinds = conflicts[static_cast<std::uint32_t>(fps_[f].how)];
+        for (std::uint32_t t = 0; t < threads; ++t) {
+          if (t == e.thread) continue;
+          for (std::uint32_t m = kinds; m != 0; m &= m - 1) {
+            const std::uint32_t j = per_thread[t][static_cast<std::uint32_t>(__builtin_ctz(m))];
+            if (j != no_event && (latest[t] == no_event || j > latest[t])) latest[t] = j;
           }
         }
       }
+      earlier.clear();
+      for (std::uint32_t t = 0; t < threads; ++t) {
+        if (latest[t] != no_event) earlier.push_back(latest[t]);
+      }
       std::sort(earlier.begin(), earlier.end(), std::greater<>());
-      earlier.erase(std::unique(earlier.begin(), earlier.end()), earlier.end());
       // A lock acquisition also races with the previous acquisition of the same mutex by
       // another thread even when that one happens before it through the critical section (a
       // wait that released the mutex, say): the two acquisitions can be swapped, while the
@@ -565,46 +631,44 @@ class search_strategy final : public strategy {
       std::uint32_t lock_race = no_event;
       for (std::uint32_t f = e.fp_begin; f < e.fp_end && lock_race == no_event; ++f) {
         if (fps_[f].how != touch::lock) continue;
-        const std::vector<std::uint32_t>& list = by_object_[fps_[f].object];
-        for (auto it = list.rbegin(); it != list.rend(); ++it) {
-          if (!has_lock(*it, fps_[f].object)) continue;
-          if (events_[*it].thread != e.thread) lock_race = *it;
-          break;
-        }
+        const std::uint32_t last = last_lock_[fps_[f].object];
+        if (last != no_event && events_[last].thread != e.thread) lock_race = last;
       }
       bool lock_race_reported = false;
       for (const std::uint32_t j : earlier) {
         if (c[events_[j].thread] < events_[j].seq) {
-          e.clock = c;
-          e.clock[e.thread] = e.seq;
+          set_own(e, c);
           race(j, i);
           if (j == lock_race) lock_race_reported = true;
         }
         join(c, events_[j].clock);
       }
       if (lock_race != no_event && !lock_race_reported) {
-        e.clock = c;
-        e.clock[e.thread] = e.seq;
+        set_own(e, c);
         race(lock_race, i);
       }
-      c[e.thread] = e.seq;
-      e.clock = c;
+      set_own(e, c);
       for (std::uint32_t f = e.fp_begin; f < e.fp_end; ++f) {
-        std::vector<std::uint32_t>& list = by_object_[fps_[f].object];
-        if (list.empty() || list.back() != i) list.push_back(i);
+        last_touch_[fps_[f].object][e.thread][static_cast<std::uint32_t>(fps_[f].how)] = i;
+        if (fps_[f].how == touch::lock) last_lock_[fps_[f].object] = i;
       }
     }
   }
 
-  bool has_lock(std::uint32_t event, std::uint32_t object) const noexcept {
-    for (std::uint32_t g = events_[event].fp_begin; g < events_[event].fp_end; ++g) {
-      if (fps_[g].object == object && fps_[g].how == touch::lock) return true;
-    }
-    return false;
+  // into = from with entry `thread` set to `seq`, in one pass: a store to one entry of a clock
+  // that is read back whole right after (the next event of the thread joins it) is a
+  // store-forwarding stall on every event, which cost a third of the analysis.
+  // Both touch only the entries of the threads this execution has (width_, set by analyse();
+  // the others stay 0).
+  void set_own(event_rec& e, const clock_t_& from) const noexcept {
+    for (std::uint32_t t = 0; t < width_; ++t) e.clock[t] = from[t];
+    for (std::uint32_t t = width_; t < e.width; ++t) e.clock[t] = 0;
+    e.width = width_;
+    e.clock[e.thread] = std::max(e.clock[e.thread], e.seq);
   }
 
-  static void join(clock_t_& into, const clock_t_& from) noexcept {
-    for (std::uint32_t t = 0; t < max_threads; ++t) into[t] = std::max(into[t], from[t]);
+  void join(clock_t_& into, const clock_t_& from) const noexcept {
+    for (std::uint32_t t = 0; t < width_; ++t) into[t] = std::max(into[t], from[t]);
   }
 
   // e' = events_[a] races with e = events_[b] (a < b): at the decision that chose a, some
@@ -617,7 +681,8 @@ class search_strategy final : public strategy {
     // first event in v has no predecessor in v.
     std::uint32_t initials = 0;
     std::uint32_t seen = 0;  // threads with an event in v so far
-    std::vector<std::uint32_t> v;
+    std::vector<std::uint32_t>& v = race_scratch_;
+    v.clear();
     for (std::uint32_t k = a + 1; k < b; ++k) {
       if (happens_before(a, k)) continue;
       v.push_back(k);
@@ -664,6 +729,15 @@ class search_strategy final : public strategy {
       if (n.value) {
         if (n.chosen + 1 < n.bound) {
           ++n.chosen;
+          // The value changes what the event in progress does: it is the one the last thread
+          // decision before this node opened, and the events before it are shared.
+          shared_events_ = 0;
+          for (std::size_t q = nodes_.size() - 1; q-- > 0;) {
+            if (!nodes_[q].value) {
+              shared_events_ = nodes_[q].event;
+              break;
+            }
+          }
           return;
         }
         nodes_.pop_back();
@@ -676,7 +750,8 @@ class search_strategy final : public strategy {
           const event_rec& e = events_[n.event];
           sleeper s;
           s.thread = chosen;
-          s.fp.assign(fps_.begin() + e.fp_begin, fps_.begin() + e.fp_end);
+          s.fp = std::make_shared<const std::vector<fp_entry>>(fps_.begin() + e.fp_begin,
+                                                               fps_.begin() + e.fp_end);
           s.objects = n.objects;
           n.explored.push_back(std::move(s));
         }
@@ -686,6 +761,7 @@ class search_strategy final : public strategy {
       const std::uint32_t left = n.backtrack & ~n.done & ~asleep & n.enabled;
       if (left != 0) {
         n.chosen = static_cast<std::uint32_t>(__builtin_ctz(left));
+        shared_events_ = n.event;  // the events before the one chosen here are shared
         return;
       }
       nodes_.pop_back();
@@ -710,14 +786,22 @@ class search_strategy final : public strategy {
   std::uint32_t awaiting_ = 0;             // threads that awaited at the last decision
   std::vector<node> nodes_;
   std::size_t pos_ = 0;
-  std::vector<event_rec> events_;
+  reuse_vector<event_rec> events_;
+  std::vector<std::uint32_t> race_scratch_;  // race()'s v, kept between calls
   std::vector<fp_entry> fps_;
   std::array<std::uint32_t, max_threads> last_of_{};
   std::array<std::uint32_t, max_threads> seq_{};
   std::vector<std::vector<std::uint32_t>> pending_edges_;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> held_;  // (mutex, holder)
   std::vector<std::uint64_t> last_choices_;
-  std::vector<std::vector<std::uint32_t>> by_object_;
+  static constexpr std::uint32_t touch_kinds = 5;  // touch::read .. touch::lock
+  std::uint32_t width_ = max_threads;  // threads of the execution analyse() works on
+  // Events the next execution shares with the last one (those before its first new choice).
+  std::uint32_t shared_events_ = 0;
+  // Per object, per thread, per kind of touch: its latest event this execution (analyse()).
+  std::vector<std::array<std::array<std::uint32_t, touch_kinds>, max_threads>> last_touch_;
+  std::vector<std::uint32_t> last_lock_;       // per object: its latest event that locked it
+  std::vector<std::uint32_t> earlier_scratch_;
   std::string divergence_;
   std::uint32_t faults_ = 0;
   std::uint32_t preemptions_ = 0;

@@ -10,7 +10,12 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdio>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <random>
 #include <regex>
 #include <stdexcept>
@@ -139,6 +144,22 @@ runtime_config runtime_config_of(const traces::trace& t, runtime_config config) 
   return config;
 }
 
+shard parse_shard(std::string_view text, std::string_view what) {
+  const std::size_t slash = text.find('/');
+  const auto bad = [&] {
+    return std::invalid_argument(detail::text(
+        "{}: \"{}\" is not a shard: I/N, with N at least 1 and I from 0 to N-1 (\"0/4\")", what,
+        text));
+  };
+  if (slash == std::string_view::npos) throw bad();
+  const traces::number_result i = traces::parse_u64(text.substr(0, slash));
+  const traces::number_result n = traces::parse_u64(text.substr(slash + 1));
+  if (!i.ok() || !n.ok() || n.value == 0 || i.value >= n.value || n.value > 0xffffffffu) {
+    throw bad();
+  }
+  return shard{static_cast<std::uint32_t>(i.value), static_cast<std::uint32_t>(n.value)};
+}
+
 std::string format_seed(std::uint64_t seed) {
   char buffer[24];
   std::snprintf(buffer, sizeof buffer, "0x%016llx", static_cast<unsigned long long>(seed));
@@ -154,6 +175,112 @@ std::uint64_t parse_u64(std::string_view text, std::string_view what) {
   return n.value;
 }
 
+// Executions go to shards and workers in blocks of this many consecutive indices.
+constexpr std::uint64_t block_size = 256;
+
+struct seeded_outcome {
+  std::uint64_t executions = 0;  // run; for a failure, those of the shard up to it
+  bool failed = false;
+  std::uint64_t failed_at = 0;
+  failure first_failure;
+  stop_reason stopped_by = stop_reason::none;
+};
+
+// The executions of shard `opts.shard_index` among [first, last), on opts.jobs OS threads, each
+// with its own runtime and strategy. Deterministic: the failure kept is the lowest failing
+// index of the shard, whichever worker found it and whenever.
+seeded_outcome run_seeded(const options& opts, const std::function<void()>& body,
+                          std::uint64_t seed, std::uint64_t first, std::uint64_t last,
+                          steady::time_point start, std::uint64_t iterations) {
+  const std::uint64_t blocks = (last - first + block_size - 1) / block_size;
+  const auto block_of = [&](std::uint64_t k) { return opts.shard_index + k * opts.shard_count; };
+  // The shard's executions with an index up to `index` (which is in the shard).
+  const auto count_up_to = [&](std::uint64_t index) {
+    const std::uint64_t b = (index - first) / block_size;
+    const std::uint64_t k = (b - opts.shard_index) / opts.shard_count;  // blocks of it before
+    return k * block_size + (index - (first + b * block_size)) + 1;
+  };
+
+  std::atomic<std::uint64_t> next{0};
+  std::atomic<std::uint64_t> lowest{UINT64_MAX};
+  std::atomic<std::uint64_t> executed{0};
+  std::atomic<bool> stop{false};
+  std::atomic<int> stopped_by{static_cast<int>(stop_reason::none)};
+  std::mutex found_mutex;
+  seeded_outcome out;
+
+  const auto work = [&](bool coordinator) {
+    runtime rt(opts.runtime);
+    std::unique_ptr<strategy> strat = make_strategy(opts.strategy);
+    const strategy::probe_function probe = [&rt, &body](strategy& st, std::uint64_t sd) {
+      static_cast<void>(rt.run(st, sd, body, false));
+      return rt.step_count();
+    };
+    strat->begin_run(seed, probe);
+    steady::time_point next_progress = start + std::chrono::milliseconds(100);
+    for (;;) {
+      if (stop.load(std::memory_order_relaxed)) return;
+      const std::uint64_t b = block_of(next.fetch_add(1));
+      if (b >= blocks) return;
+      const std::uint64_t begin = first + b * block_size;
+      if (begin > lowest.load()) return;  // every later block is past the first failure
+      const std::uint64_t end = std::min(begin + block_size, last);
+      for (std::uint64_t i = begin; i < end;) {
+        const runtime::batch_result res = rt.run_batch(*strat, seed, i, end - i, body);
+        executed.fetch_add(res.executed);
+        if (res.failed_at < end) {
+          const std::scoped_lock lock(found_mutex);
+          if (!out.failed || res.failed_at < out.failed_at) {
+            out.failed = true;
+            out.failed_at = res.failed_at;
+            out.first_failure = rt.last_failure();
+            lowest.store(res.failed_at);
+          }
+          break;
+        }
+        i += res.executed;
+      }
+      if (opts.time_limit_s > 0 && seconds_since(start) >= opts.time_limit_s) {
+        stopped_by.store(static_cast<int>(stop_reason::time_limit));
+        stop.store(true);
+        return;
+      }
+      if (!coordinator) continue;
+      const steady::time_point now = steady::now();
+      if (opts.on_progress && now >= next_progress) {
+        next_progress = now + std::chrono::milliseconds(100);
+        opts.on_progress(progress{executed.load(), iterations, seconds_since(start)});
+      }
+      if (opts.should_stop && opts.should_stop()) {
+        stopped_by.store(static_cast<int>(stop_reason::requested));
+        stop.store(true);
+        return;
+      }
+    }
+  };
+
+  std::vector<std::thread> workers;
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  const auto guarded = [&](bool coordinator) {
+    try {
+      work(coordinator);
+    } catch (...) {
+      const std::scoped_lock lock(error_mutex);
+      if (!error) error = std::current_exception();
+      stop.store(true);
+    }
+  };
+  for (std::uint32_t w = 1; w < opts.jobs; ++w) workers.emplace_back(guarded, false);
+  guarded(true);
+  for (std::thread& t : workers) t.join();
+  if (error) std::rethrow_exception(error);
+
+  out.executions = out.failed ? count_up_to(out.failed_at) : executed.load();
+  if (!out.failed) out.stopped_by = static_cast<stop_reason>(stopped_by.load());
+  return out;
+}
+
 report explore_erased(const options& opts, const std::function<void()>& body) {
   if (opts.execution && !opts.seed) {
     throw std::invalid_argument("an execution index needs the run seed it belongs to");
@@ -162,6 +289,16 @@ report explore_erased(const options& opts, const std::function<void()>& body) {
     throw std::invalid_argument("iterations must be at least 1");
   }
   if (opts.time_limit_s < 0) throw std::invalid_argument("time limit must not be negative");
+  if (opts.jobs == 0) throw std::invalid_argument("jobs must be at least 1");
+  if (opts.shard_count == 0 || opts.shard_index >= opts.shard_count) {
+    throw std::invalid_argument(detail::text(
+        "shard {} of {}: a run has at least one shard, and shards are numbered from 0 to "
+        "the count less one",
+        opts.shard_index, opts.shard_count));
+  }
+  if (opts.shard_count > 1 && opts.execution) {
+    throw std::invalid_argument("one execution (options::execution) is not split in shards");
+  }
 
   report r;
   r.scenario = opts.scenario;
@@ -185,49 +322,76 @@ report explore_erased(const options& opts, const std::function<void()>& body) {
   const std::uint64_t first = opts.execution.value_or(0);
   const std::uint64_t last = opts.execution ? first + 1 : opts.iterations;
   r.iterations = last - first;
+  r.shard_index = opts.shard_index;
+  r.shard_count = opts.shard_count;
+  if (opts.shard_count > 1) {
+    if (!strat->seeded()) {
+      throw std::invalid_argument(detail::text(
+          "strategy {} is a search: it cannot be split in shards (its executions follow from "
+          "the ones before); shard a sampling strategy, or give the search a bound",
+          r.strategy));
+    }
+    // The shard's executions: blocks b of [first, last) with b % count == index.
+    const std::uint64_t blocks = (r.iterations + block_size - 1) / block_size;
+    std::uint64_t mine = 0;
+    for (std::uint64_t b = opts.shard_index; b < blocks; b += opts.shard_count) {
+      mine += std::min(block_size, r.iterations - b * block_size);
+    }
+    r.iterations = mine;
+  }
   const steady::time_point start = steady::now();
   steady::time_point next_progress = start + std::chrono::milliseconds(100);
+  const bool parallel = strat->seeded() && (opts.jobs > 1 || opts.shard_count > 1);
 
   // Batches keep the progress line and the time limit responsive without a check per execution.
   constexpr std::uint64_t batch = 256;
   bool search_complete = false;
-  for (std::uint64_t i = first; i < last;) {
+  // A failure at execution `failed_at`: reproduce it, from the seed or from the choices.
+  const auto reproduce = [&](std::uint64_t failed_at, const failure first_failure) {
+    r.params = strat->params();
+    r.failing_execution = failed_at;
+    const failure* second = nullptr;
+    if (strat->seeded()) {
+      // Reproduce from (strategy, params, seed) alone, recording every step this time.
+      const std::uint64_t seed_i = execution_seed(r.seed, failed_at);
+      r.failing_execution_seed = seed_i;
+      // What a strategy learns in begin_run (surw's estimates) follows from the run seed, so
+      // the re-run learns it again from the same one.
+      std::unique_ptr<strategy> again = make_strategy(r.strategy, r.params);
+      again->begin_run(r.seed, probe);
+      second = &rt.run(*again, seed_i, body, true);
+    } else {
+      // A search: reproduce from the choices it made.
+      prefix_strategy again(strat->last_choices());
+      second = &rt.run(again, 0, body, true);
+    }
+    capture(r, rt, *second);
+    r.reproduced_from_seed = same_failure(first_failure, *second);
+    if (!r.reproduced_from_seed) {
+      r.failed.kind = failure_kind::nondeterminism;
+      r.failed.message = detail::text(
+          "nondeterminism: execution {} failed ({}: {}) but its re-run from the same {} {}",
+          failed_at, to_string(first_failure.kind), first_failure.message,
+          strat->seeded() ? "seed" : "choices",
+          *second ? detail::text("failed differently ({}: {})", to_string(second->kind),
+                                second->message)
+                  : std::string("passed"));
+    }
+  };
+  std::optional<seeded_outcome> seeded_run;
+  if (parallel) {
+    seeded_run = run_seeded(opts, body, r.seed, first, last, start, r.iterations);
+    r.executions = seeded_run->executions;
+    r.stopped_by = seeded_run->stopped_by;
+    if (seeded_run->failed) reproduce(seeded_run->failed_at, seeded_run->first_failure);
+  }
+  for (std::uint64_t i = first; i < last && !parallel;) {
     const std::uint64_t count = std::min(batch, last - i);
     const runtime::batch_result b = rt.run_batch(*strat, r.seed, i, count, body);
     r.executions += b.executed;
     r.cut += b.cut;
     if (b.failed_at < i + count) {
-      const std::uint64_t failed_at = b.failed_at;
-      r.params = strat->params();
-      r.failing_execution = failed_at;
-      const failure first_failure = rt.last_failure();
-      const failure* second = nullptr;
-      if (strat->seeded()) {
-        // Reproduce from (strategy, params, seed) alone, recording every step this time.
-        const std::uint64_t seed_i = execution_seed(r.seed, failed_at);
-        r.failing_execution_seed = seed_i;
-        // What a strategy learns in begin_run (surw's estimates) follows from the run seed, so
-        // the re-run learns it again from the same one.
-        std::unique_ptr<strategy> again = make_strategy(r.strategy, r.params);
-        again->begin_run(r.seed, probe);
-        second = &rt.run(*again, seed_i, body, true);
-      } else {
-        // A search: reproduce from the choices it made.
-        prefix_strategy again(strat->last_choices());
-        second = &rt.run(again, 0, body, true);
-      }
-      capture(r, rt, *second);
-      r.reproduced_from_seed = same_failure(first_failure, *second);
-      if (!r.reproduced_from_seed) {
-        r.failed.kind = failure_kind::nondeterminism;
-        r.failed.message = detail::text(
-            "nondeterminism: execution {} failed ({}: {}) but its re-run from the same {} {}",
-            failed_at, to_string(first_failure.kind), first_failure.message,
-            strat->seeded() ? "seed" : "choices",
-            *second ? detail::text("failed differently ({}: {})", to_string(second->kind),
-                                  second->message)
-                    : std::string("passed"));
-      }
+      reproduce(b.failed_at, rt.last_failure());
       break;
     }
     i += b.executed;
@@ -399,6 +563,7 @@ std::string report::text(std::string_view replay_command) const {
     if (k == "fault-per-mille") continue;
     params_text += detail::text(" {}={}", k, v);
   }
+  if (shard_count > 1) params_text += detail::text(" shard={}/{}", shard_index, shard_count);
   if (ok()) {
     const double rate = seconds > 0 ? static_cast<double>(executions) / seconds : 0.0;
     std::string cut_text;

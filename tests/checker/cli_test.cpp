@@ -41,6 +41,37 @@ TEST(Cli, SameSeedGivesByteIdenticalTracesInTwoProcesses) {
   }
 }
 
+// --jobs changes nothing but the time: the same trace, byte for byte; --shard I/N splits the
+// run and the shards' failures hold the serial one's.
+TEST(Cli, JobsAndShardsReportWhatTheSerialRunReports) {
+  const std::string args = "explore polite-livelock --seed 0x77 --strategy random";
+  const fs::path one = fresh_dir("jobs-1");
+  const fs::path two = fresh_dir("jobs-2");
+  const result r1 = run_weft(args + " --jobs 1 --trace-dir " + one.string());
+  const result r2 = run_weft(args + " --jobs 2 --trace-dir " + two.string());
+  EXPECT_EQ(r1.code, 2) << r1.out;
+  EXPECT_EQ(r2.code, 2) << r2.out;
+  const auto t1 = files_in(one);
+  const auto t2 = files_in(two);
+  ASSERT_EQ(t1.size(), 1u);
+  ASSERT_EQ(t2.size(), 1u);
+  EXPECT_EQ(t1[0].filename(), t2[0].filename());
+  EXPECT_EQ(read_file(t1[0]), read_file(t2[0])) << "--jobs 2 wrote another trace";
+  for (const char* shard : {"0/2", "1/2"}) {
+    const result r = run_weft(args + " --shard " + shard + " --trace-dir " +
+                              fresh_dir(std::string("shard-") + shard[0]).string());
+    EXPECT_NE(r.out.find(std::string("shard=") + shard), std::string::npos) << r.out;
+  }
+  const fs::path td = fresh_dir("shard-bad");
+  EXPECT_EQ(run_weft(args + " --shard 2/2 --trace-dir " + td.string()).code, 64);
+  EXPECT_EQ(run_weft(args + " --shard 1 --trace-dir " + td.string()).code, 64);
+  EXPECT_EQ(run_weft(args + " --jobs 0 --trace-dir " + td.string()).code, 64);
+  const result search =
+      run_weft("explore polite-livelock --strategy dpor --shard 0/2 --trace-dir " + td.string());
+  EXPECT_EQ(search.code, 64) << search.out;
+  EXPECT_NE(search.out.find("cannot be split in shards"), std::string::npos) << search.out;
+}
+
 TEST(Cli, ExitCodesTellFailureClassesApart) {
   const fs::path dir = fresh_dir("exit-codes");
   const std::string td = " --trace-dir " + dir.string();

@@ -55,6 +55,19 @@ struct options {
   std::optional<std::uint64_t> execution;  // run only this execution index (needs seed)
   double time_limit_s = 0;                 // stop early after this long; 0 = no limit
   runtime_config runtime;                  // steps_max, livelock_repeats, stack size
+  // Every core: the executions run on this many OS threads at once, each with its own runtime
+  // and strategy (seeded strategies; a search runs on one thread whatever this says). The
+  // body is then called from several threads at once: it must keep its state inside it. The
+  // report is the serial run's: the same first failure (index, seed, trace) and, for a failure,
+  // the same count of executions up to it (the workers may have run a few more past it, which
+  // are discarded); a pass counts every execution. At least 1.
+  std::uint32_t jobs = 1;
+  // Beyond one machine: this run is shard `shard_index` of `shard_count`. The executions go in
+  // blocks of 256 consecutive indices, block b to shard b % shard_count: no gap, no overlap, and
+  // the shards' failures together hold the serial run's first (the lowest failing index of
+  // all). Seeded strategies only; shard_index < shard_count.
+  std::uint32_t shard_index = 0;
+  std::uint32_t shard_count = 1;
   std::filesystem::path trace_dir = "weft-traces";
   bool write_trace = true;
   bool verify_replay = true;  // replay the written trace and check the same failure comes back
@@ -99,6 +112,8 @@ struct report {
   // complete = true when every execution was explored, which is a proof at this size.
   search_summary search;
   std::uint64_t cut = 0;  // executions a search ended early as redundant (counted in executions)
+  std::uint32_t shard_index = 0;  // as options::shard_index, shard_count
+  std::uint32_t shard_count = 1;
 
   bool ok() const noexcept { return !failed; }
   // Every execution asked for ran (or one failed): not cut short by a time limit or a stop.
@@ -163,6 +178,12 @@ report replay_file(const std::filesystem::path& file, const std::function<void()
 traces::trace to_trace(const report& r, const runtime_config& config);
 
 std::string format_seed(std::uint64_t seed);
+// "I/N" (shard I of N, 0 <= I < N): throws std::invalid_argument naming `what` otherwise.
+struct shard {
+  std::uint32_t index = 0;
+  std::uint32_t count = 1;
+};
+shard parse_shard(std::string_view text, std::string_view what);
 // Parses decimal or 0x-hex; throws std::invalid_argument naming `what` on bad input.
 std::uint64_t parse_u64(std::string_view text, std::string_view what);
 

@@ -16,6 +16,14 @@
 //                           WEFT_DEPTH, WEFT_PCT_STEPS, WEFT_FAULT_PER_MILLE,
 //                           WEFT_PREEMPTION_BOUND, WEFT_MAX_FAULTS, WEFT_AWAIT
 //   WEFT_ITERATIONS=N       executions to run
+//   WEFT_JOBS=N             run the executions on N OS threads (options::jobs; the body must
+//                           keep its state inside it)
+//   WEFT_SHARD=I/N          run shard I of N of the executions (options::shard_index,
+//                           shard_count): N machines with I = 0..N-1 cover the run together.
+//                           Not GTEST_SHARD_INDEX: GoogleTest's sharding gives each test to one
+//                           shard whole, so it cannot split a test's executions as well
+//   WEFT_LIVELOCK_REPEATS=N the fair-cycle livelock check's runtime_config::livelock_repeats
+//                           (0 = off)
 //   WEFT_TRACE_DIR=DIR      where failing traces go (default ./weft-traces)
 //   WEFT_MINIMIZE_TIME=S    seconds check() spends minimising a failing trace (default 2,
 //                           0 = do not minimise); the minimal one is written beside the trace
@@ -190,6 +198,15 @@ inline options from_env(options base) {
     base.iterations = parse_u64(v, "WEFT_ITERATIONS");
   }
   if (const char* v = detail::env("WEFT_TRACE_DIR")) base.trace_dir = v;
+  if (const char* v = detail::env("WEFT_JOBS")) base.jobs = detail::env_u32(v, "WEFT_JOBS");
+  if (const char* v = detail::env("WEFT_SHARD")) {
+    const shard s = parse_shard(v, "WEFT_SHARD");
+    base.shard_index = s.index;
+    base.shard_count = s.count;
+  }
+  if (const char* v = detail::env("WEFT_LIVELOCK_REPEATS")) {
+    base.runtime.livelock_repeats = detail::env_u32(v, "WEFT_LIVELOCK_REPEATS");
+  }
   return base;
 }
 
