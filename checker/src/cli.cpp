@@ -46,6 +46,7 @@ struct explore_args {
   std::uint64_t steps_max = 20000;
   std::uint32_t livelock_repeats = 1;
   std::uint32_t jobs = 0;  // 0: every hardware thread
+  bool keep_going = false;
   std::string shard;
   std::string json_file;
   // The strategy options the registry offers as --<key> (besides --depth and
@@ -206,6 +207,7 @@ sim::options make_options(const explore_args& a) {
   o.runtime.steps_max = a.steps_max;
   o.runtime.livelock_repeats = a.livelock_repeats;
   o.jobs = a.jobs != 0 ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
+  o.keep_going = a.keep_going;
   if (!a.shard.empty()) {
     const sim::shard s = sim::parse_shard(a.shard, "--shard");
     o.shard_index = s.index;
@@ -497,6 +499,8 @@ int main(int argc, char** argv) {
                       "run the executions on N OS threads (default: every hardware thread; a "
                       "search runs on one)")
       ->check(CLI::Range(std::uint32_t{1}, std::uint32_t{1024}));
+  explore->add_flag("--keep-going", ea.keep_going,
+                    "go on after a failure: group the failures by kind and place, one trace each");
   explore->add_option("--shard", ea.shard,
                       "run shard I of N (I/N, I from 0): N machines cover one run together");
   explore->add_option("--json", ea.json_file, "also write the reports to FILE as JSON");

@@ -178,12 +178,60 @@ std::uint64_t parse_u64(std::string_view text, std::string_view what) {
 // Executions go to shards and workers in blocks of this many consecutive indices.
 constexpr std::uint64_t block_size = 256;
 
+// A group of failures while going on after them (options::keep_going): same kind, same place.
+struct failure_key {
+  failure_kind kind;
+  std::string file;
+  std::uint32_t line;
+  bool operator==(const failure_key&) const = default;
+};
+failure_key key_of(const failure& f) { return failure_key{f.kind, f.file, f.line}; }
+
+struct failures_seen {
+  struct entry {
+    failure_key key;
+    std::uint64_t first = 0;  // its lowest failing execution
+    failure first_failure;
+    std::uint64_t count = 0;
+  };
+  std::vector<entry> entries;
+  void note(std::uint64_t index, const failure& f) {
+    const failure_key k = key_of(f);
+    for (entry& e : entries) {
+      if (e.key != k) continue;
+      ++e.count;
+      if (index < e.first) {
+        e.first = index;
+        e.first_failure = f;
+      }
+      return;
+    }
+    entries.push_back(entry{k, index, f, 1});
+  }
+  void merge(const failures_seen& other) {
+    for (const entry& o : other.entries) {
+      bool found = false;
+      for (entry& e : entries) {
+        if (e.key != o.key) continue;
+        found = true;
+        e.count += o.count;
+        if (o.first < e.first) {
+          e.first = o.first;
+          e.first_failure = o.first_failure;
+        }
+      }
+      if (!found) entries.push_back(o);
+    }
+  }
+};
+
 struct seeded_outcome {
   std::uint64_t executions = 0;  // run; for a failure, those of the shard up to it
   bool failed = false;
   std::uint64_t failed_at = 0;
   failure first_failure;
   stop_reason stopped_by = stop_reason::none;
+  failures_seen seen;  // with options::keep_going: every failure, by group
 };
 
 // The executions of shard `opts.shard_index` among [first, last), on opts.jobs OS threads, each
@@ -210,6 +258,7 @@ seeded_outcome run_seeded(const options& opts, const std::function<void()>& body
   seeded_outcome out;
 
   const auto work = [&](bool coordinator) {
+    failures_seen seen;  // this worker's, with keep_going
     runtime rt(opts.runtime);
     std::unique_ptr<strategy> strat = make_strategy(opts.strategy);
     const strategy::probe_function probe = [&rt, &body](strategy& st, std::uint64_t sd) {
@@ -219,16 +268,18 @@ seeded_outcome run_seeded(const options& opts, const std::function<void()>& body
     strat->begin_run(seed, probe);
     steady::time_point next_progress = start + std::chrono::milliseconds(100);
     for (;;) {
-      if (stop.load(std::memory_order_relaxed)) return;
+      if (stop.load(std::memory_order_relaxed)) break;
       const std::uint64_t b = block_of(next.fetch_add(1));
-      if (b >= blocks) return;
+      if (b >= blocks) break;
       const std::uint64_t begin = first + b * block_size;
-      if (begin > lowest.load()) return;  // every later block is past the first failure
+      if (begin > lowest.load()) break;  // every later block is past the first failure
       const std::uint64_t end = std::min(begin + block_size, last);
       for (std::uint64_t i = begin; i < end;) {
         const runtime::batch_result res = rt.run_batch(*strat, seed, i, end - i, body);
         executed.fetch_add(res.executed);
-        if (res.failed_at < end) {
+        if (res.failed_at < end && opts.keep_going) {
+          seen.note(res.failed_at, rt.last_failure());
+        } else if (res.failed_at < end) {
           const std::scoped_lock lock(found_mutex);
           if (!out.failed || res.failed_at < out.failed_at) {
             out.failed = true;
@@ -243,7 +294,7 @@ seeded_outcome run_seeded(const options& opts, const std::function<void()>& body
       if (opts.time_limit_s > 0 && seconds_since(start) >= opts.time_limit_s) {
         stopped_by.store(static_cast<int>(stop_reason::time_limit));
         stop.store(true);
-        return;
+        break;
       }
       if (!coordinator) continue;
       const steady::time_point now = steady::now();
@@ -254,8 +305,12 @@ seeded_outcome run_seeded(const options& opts, const std::function<void()>& body
       if (opts.should_stop && opts.should_stop()) {
         stopped_by.store(static_cast<int>(stop_reason::requested));
         stop.store(true);
-        return;
+        break;
       }
+    }
+    if (opts.keep_going) {
+      const std::scoped_lock lock(found_mutex);
+      out.seen.merge(seen);
     }
   };
 
@@ -276,6 +331,10 @@ seeded_outcome run_seeded(const options& opts, const std::function<void()>& body
   for (std::thread& t : workers) t.join();
   if (error) std::rethrow_exception(error);
 
+  std::sort(out.seen.entries.begin(), out.seen.entries.end(),
+            [](const failures_seen::entry& a, const failures_seen::entry& b) {
+              return a.first < b.first;
+            });
   out.executions = out.failed ? count_up_to(out.failed_at) : executed.load();
   if (!out.failed) out.stopped_by = static_cast<stop_reason>(stopped_by.load());
   return out;
@@ -295,6 +354,10 @@ report explore_erased(const options& opts, const std::function<void()>& body) {
         "shard {} of {}: a run has at least one shard, and shards are numbered from 0 to "
         "the count less one",
         opts.shard_index, opts.shard_count));
+  }
+  if (opts.keep_going && opts.execution) {
+    throw std::invalid_argument("keep_going needs a run: one execution (options::execution) has "
+                                "one failure at most");
   }
   if (opts.shard_count > 1 && opts.execution) {
     throw std::invalid_argument("one execution (options::execution) is not split in shards");
@@ -346,30 +409,32 @@ report explore_erased(const options& opts, const std::function<void()>& body) {
   // Batches keep the progress line and the time limit responsive without a check per execution.
   constexpr std::uint64_t batch = 256;
   bool search_complete = false;
-  // A failure at execution `failed_at`: reproduce it, from the seed or from the choices.
-  const auto reproduce = [&](std::uint64_t failed_at, const failure first_failure) {
-    r.params = strat->params();
-    r.failing_execution = failed_at;
+  // A failure at execution `failed_at`: reproduce it into `target`, from the seed or from the
+  // choices.
+  const auto reproduce = [&](report& target, std::uint64_t failed_at,
+                             const failure first_failure) {
+    target.params = strat->params();
+    target.failing_execution = failed_at;
     const failure* second = nullptr;
     if (strat->seeded()) {
       // Reproduce from (strategy, params, seed) alone, recording every step this time.
-      const std::uint64_t seed_i = execution_seed(r.seed, failed_at);
-      r.failing_execution_seed = seed_i;
+      const std::uint64_t seed_i = execution_seed(target.seed, failed_at);
+      target.failing_execution_seed = seed_i;
       // What a strategy learns in begin_run (surw's estimates) follows from the run seed, so
       // the re-run learns it again from the same one.
-      std::unique_ptr<strategy> again = make_strategy(r.strategy, r.params);
-      again->begin_run(r.seed, probe);
+      std::unique_ptr<strategy> again = make_strategy(target.strategy, target.params);
+      again->begin_run(target.seed, probe);
       second = &rt.run(*again, seed_i, body, true);
     } else {
       // A search: reproduce from the choices it made.
       prefix_strategy again(strat->last_choices());
       second = &rt.run(again, 0, body, true);
     }
-    capture(r, rt, *second);
-    r.reproduced_from_seed = same_failure(first_failure, *second);
-    if (!r.reproduced_from_seed) {
-      r.failed.kind = failure_kind::nondeterminism;
-      r.failed.message = detail::text(
+    capture(target, rt, *second);
+    target.reproduced_from_seed = same_failure(first_failure, *second);
+    if (!target.reproduced_from_seed) {
+      target.failed.kind = failure_kind::nondeterminism;
+      target.failed.message = detail::text(
           "nondeterminism: execution {} failed ({}: {}) but its re-run from the same {} {}",
           failed_at, to_string(first_failure.kind), first_failure.message,
           strat->seeded() ? "seed" : "choices",
@@ -378,12 +443,70 @@ report explore_erased(const options& opts, const std::function<void()>& body) {
                   : std::string("passed"));
     }
   };
+  // Writes the failure's trace (before anything is printed: a crash while reporting loses
+  // nothing) and replays it.
+  const auto finish = [&](report& target) {
+    if (opts.write_trace) {
+      try {
+        const traces::trace t = to_trace(target, opts.runtime);
+        target.trace_path = std::filesystem::absolute(
+            traces::write_new_file(opts.trace_dir, traces::file_base_name(t), t));
+      } catch (const std::exception& e) {
+        target.trace_error = e.what();
+      }
+    }
+    if (opts.verify_replay && target.failed.kind != failure_kind::nondeterminism) {
+      const report replayed = replay_trace(to_trace(target, opts.runtime), body, opts.runtime);
+      target.reproduced_from_trace = replayed.reproduced_from_trace;
+    }
+  };
+  // keep_going: the failures so far, by group; a new group's first failure is reproduced at
+  // once (a search's choices are those of now), the report's own at the end.
+  std::vector<failure_key> group_keys;
+  const auto note_failure = [&](std::uint64_t index, const failure& f, std::uint64_t count) {
+    r.failures += count;
+    const failure_key k = key_of(f);
+    for (std::size_t g = 0; g < group_keys.size(); ++g) {
+      if (group_keys[g] == k) {
+        r.groups[g].count += count;
+        return;
+      }
+    }
+    group_keys.push_back(k);
+    failure_group g;
+    g.count = count;
+    g.first_execution = index;
+    if (r.groups.empty()) {
+      reproduce(r, index, f);  // the report's own failure; its trace is written at the end
+    } else {
+      report t;
+      t.scenario = r.scenario;
+      t.seed = r.seed;
+      t.strategy = r.strategy;
+      t.iterations = r.iterations;
+      t.shard_index = r.shard_index;
+      t.shard_count = r.shard_count;
+      t.executions = index + 1;
+      reproduce(t, index, f);
+      finish(t);
+      g.failed = t.failed;
+      g.first_execution_seed = t.failing_execution_seed;
+      g.trace_path = t.trace_path;
+      g.trace_error = t.trace_error;
+      g.reproduced_from_seed = t.reproduced_from_seed;
+      g.reproduced_from_trace = t.reproduced_from_trace;
+    }
+    r.groups.push_back(std::move(g));
+  };
   std::optional<seeded_outcome> seeded_run;
   if (parallel) {
     seeded_run = run_seeded(opts, body, r.seed, first, last, start, r.iterations);
     r.executions = seeded_run->executions;
     r.stopped_by = seeded_run->stopped_by;
-    if (seeded_run->failed) reproduce(seeded_run->failed_at, seeded_run->first_failure);
+    if (seeded_run->failed) reproduce(r, seeded_run->failed_at, seeded_run->first_failure);
+    for (const failures_seen::entry& e : seeded_run->seen.entries) {
+      note_failure(e.first, e.first_failure, e.count);
+    }
   }
   for (std::uint64_t i = first; i < last && !parallel;) {
     const std::uint64_t count = std::min(batch, last - i);
@@ -391,8 +514,11 @@ report explore_erased(const options& opts, const std::function<void()>& body) {
     r.executions += b.executed;
     r.cut += b.cut;
     if (b.failed_at < i + count) {
-      reproduce(b.failed_at, rt.last_failure());
-      break;
+      if (!opts.keep_going) {
+        reproduce(r, b.failed_at, rt.last_failure());
+        break;
+      }
+      note_failure(b.failed_at, rt.last_failure(), 1);
     }
     i += b.executed;
     if (b.complete) {
@@ -425,19 +551,15 @@ report explore_erased(const options& opts, const std::function<void()>& body) {
     return r;
   }
 
-  // The trace is written before anything is printed: a crash while reporting loses nothing.
-  if (opts.write_trace) {
-    try {
-      const traces::trace t = to_trace(r, opts.runtime);
-      r.trace_path = std::filesystem::absolute(
-          traces::write_new_file(opts.trace_dir, traces::file_base_name(t), t));
-    } catch (const std::exception& e) {
-      r.trace_error = e.what();
-    }
-  }
-  if (opts.verify_replay && r.failed.kind != failure_kind::nondeterminism) {
-    const report replayed = replay_trace(to_trace(r, opts.runtime), body, opts.runtime);
-    r.reproduced_from_trace = replayed.reproduced_from_trace;
+  finish(r);
+  if (!r.groups.empty()) {
+    failure_group& own = r.groups.front();
+    own.failed = r.failed;
+    own.first_execution_seed = r.failing_execution_seed;
+    own.trace_path = r.trace_path;
+    own.trace_error = r.trace_error;
+    own.reproduced_from_seed = r.reproduced_from_seed;
+    own.reproduced_from_trace = r.reproduced_from_trace;
   }
   return r;
 }
@@ -628,6 +750,18 @@ std::string report::text(std::string_view replay_command) const {
     out += detail::text("  determinism re-run from seed: {}; replay of trace: {}\n",
                        reproduced_from_seed ? "same failure" : "DIFFERENT",
                        reproduced_from_trace ? "same failure" : "not confirmed");
+  }
+  if (groups.size() > 1 || failures > 1) {
+    out += detail::text("  failures    {} of {} executions failed, in {} group{} (kind and place; "
+                        "each group's first failure has its own trace):\n",
+                        failures, executions, groups.size(), groups.size() == 1 ? "" : "s");
+    for (const failure_group& g : groups) {
+      out += detail::text("    {} at {}:{}: {} execution{}, the first {}{}\n",
+                          to_string(g.failed.kind), g.failed.file.empty() ? "-" : g.failed.file,
+                          g.failed.line, g.count, g.count == 1 ? "" : "s", g.first_execution,
+                          g.trace_path.empty() ? std::string()
+                                               : detail::text(", trace {}", g.trace_path.string()));
+    }
   }
   // Last, so that the report ends with what to do next.
   if (!trace_path.empty()) {

@@ -59,6 +59,30 @@ std::string to_json(const report& r, std::string_view replay_command) {
       f["replay"] =
           replay_command.empty() ? replay_command_for(r.trace_path) : std::string(replay_command);
     }
+    if (!r.groups.empty()) f["count"] = r.groups.front().count;
+    failures.push_back(std::move(f));
+  }
+  // With keep_going, each further group of failures: its first one, and how many.
+  for (std::size_t g = 1; g < r.groups.size(); ++g) {
+    const failure_group& group = r.groups[g];
+    nlohmann::ordered_json f;
+    f["kind"] = std::string(to_string(group.failed.kind));
+    f["message"] = group.failed.message;
+    f["location"] = group.failed.file.empty()
+                        ? nlohmann::ordered_json(nullptr)
+                        : nlohmann::ordered_json{{"file", group.failed.file},
+                                                 {"line", group.failed.line}};
+    f["execution"] = group.first_execution;
+    f["execution_seed"] = format_seed(group.first_execution_seed);
+    f["reproduced_from_seed"] = group.reproduced_from_seed;
+    f["reproduced_from_trace"] = group.reproduced_from_trace;
+    f["trace"] = group.trace_path.empty() ? nlohmann::ordered_json(nullptr)
+                                          : nlohmann::ordered_json(group.trace_path.string());
+    f["trace_error"] = group.trace_error.empty() ? nlohmann::ordered_json(nullptr)
+                                                 : nlohmann::ordered_json(group.trace_error);
+    f["replay"] = group.trace_path.empty() ? nlohmann::ordered_json(nullptr)
+                                           : nlohmann::ordered_json(replay_command_for(group.trace_path));
+    f["count"] = group.count;
     failures.push_back(std::move(f));
   }
   j["failures"] = std::move(failures);

@@ -171,3 +171,73 @@ TEST(SimParallelInput, ASearchWithJobsIsTheSerialSearch) {
 }
 
 }  // namespace
+
+namespace {
+
+// Two kinds of failure at two places, each in about one execution in 40.
+void two_bugs() {
+  const std::uint64_t drawn = sim::random(80);
+  sim::check(drawn != 3, "the first bug");
+  sim::check(drawn != 7, "the second bug");
+}
+
+// keep_going: every execution runs, the failures come in one group per kind and place, each
+// with its trace; jobs report the same groups, counts and first executions.
+TEST(SimKeepGoing, GroupsEveryFailureByKindAndPlaceEachWithItsTrace) {
+  sim::options o = opts("random", 4'000, "keep-going");
+  o.keep_going = true;
+  const sim::report r = sim::explore(o, two_bugs);
+  ASSERT_FALSE(r.ok()) << r.text();
+  EXPECT_EQ(r.executions, 4'000u) << "it went on after the first failure";
+  ASSERT_EQ(r.groups.size(), 2u) << r.text();
+  EXPECT_EQ(r.groups[0].first_execution, r.failing_execution);
+  EXPECT_LT(r.groups[0].first_execution, r.groups[1].first_execution);
+  EXPECT_NE(r.groups[0].failed.line, r.groups[1].failed.line);
+  EXPECT_EQ(r.groups[0].count + r.groups[1].count, r.failures);
+  // One in 40 each: about 100 of each in 4,000 (a count below 40 has odds far below 1e-9).
+  EXPECT_GT(r.groups[0].count, 40u);
+  EXPECT_GT(r.groups[1].count, 40u);
+  for (const sim::failure_group& g : r.groups) {
+    EXPECT_FALSE(g.trace_path.empty()) << g.trace_error;
+    EXPECT_TRUE(g.reproduced_from_seed);
+    EXPECT_TRUE(g.reproduced_from_trace);
+    const sim::report again = sim::replay_file(g.trace_path, two_bugs);
+    EXPECT_EQ(again.failed.message, g.failed.message);
+  }
+  EXPECT_NE(r.text().find("failed, in 2 groups"), std::string::npos) << r.text();
+
+  sim::options parallel = o;
+  parallel.jobs = 3;
+  parallel.trace_dir = o.trace_dir / "jobs";
+  const sim::report p = sim::explore(parallel, two_bugs);
+  EXPECT_EQ(p.executions, r.executions);
+  EXPECT_EQ(p.failures, r.failures);
+  ASSERT_EQ(p.groups.size(), r.groups.size());
+  for (std::size_t g = 0; g < r.groups.size(); ++g) {
+    EXPECT_EQ(p.groups[g].first_execution, r.groups[g].first_execution);
+    EXPECT_EQ(p.groups[g].count, r.groups[g].count);
+    EXPECT_EQ(p.groups[g].failed.message, r.groups[g].failed.message);
+  }
+  EXPECT_EQ(p.failing_execution, r.failing_execution);
+}
+
+// A search goes on too: dpor visits every execution, and every failing one is counted.
+TEST(SimKeepGoing, ASearchGoesOnToTheEnd) {
+  const auto body = [] {
+    sim::atomic<int> x{0, "x"};
+    sim::thread a([&] { x.store(1); });
+    sim::thread b([&] { x.store(2); });
+    a.join();
+    b.join();
+    sim::check(x.load() != 2, "b stored last");
+  };
+  sim::options o = opts("dpor", 1'000, "keep-going-dpor");
+  o.keep_going = true;
+  const sim::report r = sim::explore(o, body);
+  ASSERT_FALSE(r.ok()) << r.text();
+  EXPECT_EQ(r.executions, 2u) << r.text();
+  EXPECT_EQ(r.failures, 1u) << r.text();
+  EXPECT_TRUE(r.search.complete) << r.text();
+}
+
+}  // namespace

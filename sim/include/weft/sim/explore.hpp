@@ -68,6 +68,10 @@ struct options {
   // all). Seeded strategies only; shard_index < shard_count.
   std::uint32_t shard_index = 0;
   std::uint32_t shard_count = 1;
+  // Go on after a failure: every execution runs, the failures are grouped by kind and source
+  // location, and each group's first failure is reproduced and gets its trace
+  // (report::groups). The report's own failure is the first of all, as without it.
+  bool keep_going = false;
   std::filesystem::path trace_dir = "weft-traces";
   bool write_trace = true;
   bool verify_replay = true;  // replay the written trace and check the same failure comes back
@@ -86,6 +90,18 @@ enum class stop_reason : std::uint8_t {
   max_executions,  // a search (dpor, dfs) used up options::iterations before it completed
 };
 std::string_view to_string(stop_reason r) noexcept;
+
+// The failures of one kind at one source location, in a run with options::keep_going.
+struct failure_group {
+  failure failed;                   // as the first one of the group was reproduced
+  std::uint64_t first_execution = 0;
+  std::uint64_t first_execution_seed = 0;  // for a seeded strategy
+  std::uint64_t count = 0;          // executions that failed so
+  std::filesystem::path trace_path; // the first one's trace; empty if none was written
+  std::string trace_error;
+  bool reproduced_from_seed = false;
+  bool reproduced_from_trace = false;
+};
 
 struct report {
   std::string scenario;
@@ -114,6 +130,10 @@ struct report {
   std::uint64_t cut = 0;  // executions a search ended early as redundant (counted in executions)
   std::uint32_t shard_index = 0;  // as options::shard_index, shard_count
   std::uint32_t shard_count = 1;
+  // With options::keep_going: every group of failures, in the order of their first execution
+  // (the first is the report's own failure); `failures` counts the failing executions.
+  std::vector<failure_group> groups;
+  std::uint64_t failures = 0;
 
   bool ok() const noexcept { return !failed; }
   // Every execution asked for ran (or one failed): not cut short by a time limit or a stop.

@@ -22,6 +22,8 @@
 //                           shard_count): N machines with I = 0..N-1 cover the run together.
 //                           Not GTEST_SHARD_INDEX: GoogleTest's sharding gives each test to one
 //                           shard whole, so it cannot split a test's executions as well
+//   WEFT_KEEP_GOING=1       go on after a failure (options::keep_going): every group of
+//                           failures is reported, each with its trace
 //   WEFT_LIVELOCK_REPEATS=N the fair-cycle livelock check's runtime_config::livelock_repeats
 //                           (0 = off)
 //   WEFT_TRACE_DIR=DIR      where failing traces go (default ./weft-traces)
@@ -203,6 +205,9 @@ inline options from_env(options base) {
     const shard s = parse_shard(v, "WEFT_SHARD");
     base.shard_index = s.index;
     base.shard_count = s.count;
+  }
+  if (const char* v = detail::env("WEFT_KEEP_GOING")) {
+    base.keep_going = parse_u64(v, "WEFT_KEEP_GOING") != 0;
   }
   if (const char* v = detail::env("WEFT_LIVELOCK_REPEATS")) {
     base.runtime.livelock_repeats = detail::env_u32(v, "WEFT_LIVELOCK_REPEATS");
