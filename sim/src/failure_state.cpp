@@ -11,7 +11,10 @@ namespace weft::sim::detail {
 void failure_state::note(failure_kind kind, std::string message,
                          const weft::source_location& where, std::uint32_t thread,
                          std::uint64_t step) {
-  if (!failure_) {
+  // A cut execution is being unwound because it is redundant: what its destructors do on the
+  // way out (a var read while a thread that was never joined still runs) is no failure of the
+  // program. Recording one made a search report a failure its own re-run could not find.
+  if (!failure_ && !cut_) {
     failure_.kind = kind;
     failure_.message = std::move(message);
     failure_.file = where.file_name() != nullptr ? where.file_name() : "";

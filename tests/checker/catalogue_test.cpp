@@ -66,14 +66,16 @@ std::string param_name(const ::testing::TestParamInfo<std::tuple<std::size_t, co
 // that (it runs the thread of highest priority until one of its few change points), and pos
 // does it in about 1 execution in 2,000 (0.05% measured on 4,000; random and surw 1.75%), too
 // rarely for the default budget to be sure. docs/strategies.md says so.
+// In a build without the fair-cycle check (sanitizers) no strategy finds it within the budget.
 bool pct_blind_to(const scenario& s, const char* strategy) {
   const std::string_view name(strategy);
-  return (name == "pct" || name == "pos") && s.expected == sim::failure_kind::livelock;
+  return s.expected == sim::failure_kind::livelock &&
+         (name == "pct" || name == "pos" || !sim::detail::livelock_check_supported);
 }
 
 TEST_P(CatalogueBug, ShowsInAtLeastOnePercentOfExecutions) {
   const scenario& s = catalogue()[std::get<0>(GetParam())];
-  if (pct_blind_to(s, std::get<1>(GetParam()))) GTEST_SKIP() << "pct and pos do not find this livelock reliably";
+  if (pct_blind_to(s, std::get<1>(GetParam()))) GTEST_SKIP() << "pct and pos do not find this livelock reliably, and no strategy does without the fair-cycle check";
   const double rate = failure_rate(s, std::get<1>(GetParam()), 4000);
   RecordProperty("failure_rate", std::to_string(rate));
   EXPECT_GE(rate, 0.01) << s.name << " under " << std::get<1>(GetParam());
@@ -81,7 +83,7 @@ TEST_P(CatalogueBug, ShowsInAtLeastOnePercentOfExecutions) {
 
 TEST_P(CatalogueBug, FoundWithinDefaultBudgetFromAFreshSeedAndReplayed) {
   const scenario& s = catalogue()[std::get<0>(GetParam())];
-  if (pct_blind_to(s, std::get<1>(GetParam()))) GTEST_SKIP() << "pct and pos do not find this livelock reliably";
+  if (pct_blind_to(s, std::get<1>(GetParam()))) GTEST_SKIP() << "pct and pos do not find this livelock reliably, and no strategy does without the fair-cycle check";
   sim::options o;  // the default budget
   o.scenario = std::string(s.name);
   o.strategy.name = std::get<1>(GetParam());
@@ -150,6 +152,9 @@ TEST_P(CatalogueSearch, DporFindsTheBugOrProvesTheTwin) {
     EXPECT_TRUE(r.search.complete) << r.text();
     std::cout << s.name << ": proven in " << r.executions << " executions\n";
     return;
+  }
+  if (s.expected == sim::failure_kind::livelock && !sim::detail::livelock_check_supported) {
+    GTEST_SKIP() << "the fair-cycle check is off in this build";
   }
   ASSERT_FALSE(r.ok()) << s.name << " not found by dpor in " << r.executions << " executions";
   EXPECT_EQ(r.failed.kind, s.expected) << r.text();

@@ -44,7 +44,7 @@ TEST(Cli, SameSeedGivesByteIdenticalTracesInTwoProcesses) {
 // --jobs changes nothing but the time: the same trace, byte for byte; --shard I/N splits the
 // run and the shards' failures hold the serial one's.
 TEST(Cli, JobsAndShardsReportWhatTheSerialRunReports) {
-  const std::string args = "explore polite-livelock --seed 0x77 --strategy random";
+  const std::string args = "explore bounded-buffer-deadlock --seed 0x77 --strategy random";
   const fs::path one = fresh_dir("jobs-1");
   const fs::path two = fresh_dir("jobs-2");
   const result r1 = run_weft(args + " --jobs 1 --trace-dir " + one.string());
@@ -67,7 +67,8 @@ TEST(Cli, JobsAndShardsReportWhatTheSerialRunReports) {
   EXPECT_EQ(run_weft(args + " --shard 1 --trace-dir " + td.string()).code, 64);
   EXPECT_EQ(run_weft(args + " --jobs 0 --trace-dir " + td.string()).code, 64);
   const result search =
-      run_weft("explore polite-livelock --strategy dpor --shard 0/2 --trace-dir " + td.string());
+      run_weft("explore bounded-buffer-deadlock --strategy dpor --shard 0/2 --trace-dir " +
+               td.string());
   EXPECT_EQ(search.code, 64) << search.out;
   EXPECT_NE(search.out.find("cannot be split in shards"), std::string::npos) << search.out;
 }

@@ -34,6 +34,10 @@ sim::report find_bug(const weft::checker::scenario& s, std::uint64_t seed) {
 TEST(Minimize, EveryCatalogueBugShrinksAndStillFailsTheSameWay) {
   for (const auto& s : weft::checker::catalogue()) {
     if (!s.buggy) continue;
+    // Found only by the fair-cycle check, which sanitizer builds do not have.
+    if (s.expected == sim::failure_kind::livelock && !sim::detail::livelock_check_supported) {
+      continue;
+    }
     for (std::uint64_t seed : {1u, 2u, 3u}) {
       SCOPED_TRACE(std::string(s.name) + " seed " + std::to_string(seed));
       const sim::report found = find_bug(s, seed);

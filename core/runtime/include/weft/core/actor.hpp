@@ -101,8 +101,12 @@ class actor {
     hand_back_.store(mode == stop_mode::hand_back, std::memory_order_release);
     mailbox_.close();
     thread_.join();
-    // The thread is gone: this thread is now the mailbox's only receiver.
-    for (recv_result<T> r = mailbox_.try_recv(); r.ok(); r = mailbox_.try_recv()) {
+    // The thread is gone: this thread is now the mailbox's only receiver. recv(), not
+    // try_recv(): a tell() that claimed its slot before close() may not have published it yet,
+    // and try_recv() would take that for the end and lose the message (dpor found it:
+    // tests/mailbox/mailbox_proof_test.cpp, ActorStopProof). recv() on a closed mailbox waits
+    // for such a slot and returns closed once everything accepted was received.
+    for (recv_result<T> r = mailbox_.recv(); r.ok(); r = mailbox_.recv()) {
       rest.push_back(std::move(*r.value));
     }
     WEFT_ASSERT(P, mode == stop_mode::hand_back || rest.empty(), "drain left nothing behind");

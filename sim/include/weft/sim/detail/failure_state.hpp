@@ -1,6 +1,7 @@
 // weft/sim/detail/failure_state.hpp — the failure of the running execution and its abort.
 //
-// The first failure of an execution is kept; later ones are consequences and are dropped.
+// The first failure of an execution is kept; later ones are consequences and are dropped, as is
+// any failure while an execution the strategy cut is unwound.
 // Once an execution failed it is aborting: every simulated thread is unwound by throwing
 // execution_aborted at its next scheduling point (abort_check).
 //

@@ -26,7 +26,8 @@
 // memory turns the check off (runtime_config::livelock_repeats = 0).
 //
 // The stack capture needs a few instructions of assembly; on targets without them (anything but
-// x86-64 Linux today) the check is off and the step bound is the only livelock check.
+// x86-64 Linux today), and in AddressSanitizer and ThreadSanitizer builds, the check is off and
+// the step bound is the only livelock check.
 //
 // Thread-safety: belongs to one runtime, used on the OS thread that runs it.
 #pragma once
@@ -45,7 +46,18 @@ namespace weft::sim::detail {
 
 class thread_table;
 
-#if defined(__x86_64__) && defined(__linux__)
+// Sanitizers lay frames out their own way (AddressSanitizer's redzoned frames, ThreadSanitizer's
+// instrumentation), and their frames were seen to hold values that differ between two runs of
+// the same execution: there the check would not reproduce its own findings, so it is off.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define WEFT_SIM_SANITIZED_FRAMES 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define WEFT_SIM_SANITIZED_FRAMES 1
+#endif
+#endif
+
+#if defined(__x86_64__) && defined(__linux__) && !defined(WEFT_SIM_SANITIZED_FRAMES)
 inline constexpr bool livelock_check_supported = true;
 #else
 inline constexpr bool livelock_check_supported = false;
