@@ -121,6 +121,7 @@ struct node {
   std::uint32_t backtrack = 0;  // bit t: t must be explored here
   std::uint32_t done = 0;       // bit t: explored here
   std::uint32_t preemptions = 0;  // before this decision
+  std::uint32_t delays = 0;       // before this decision
   std::uint32_t objects = 0;
   std::vector<sleeper> sleep;     // asleep on arrival
   std::vector<sleeper> explored;  // done here, with their footprints
@@ -143,14 +144,15 @@ bool indep(const std::vector<fp_entry>& a, std::uint32_t a_objects, const fp_ent
 class search_strategy final : public strategy {
  public:
   search_strategy(bool reduce, std::uint64_t preemption_bound, std::uint32_t max_faults,
-                  bool await_yields)
+                  bool await_yields, std::uint64_t delay_bound)
       : reduce_(reduce), bound_(preemption_bound), max_faults_(max_faults),
-        await_(await_yields) {
+        await_(await_yields), delay_bound_(delay_bound) {
     observes_events_ = true;
   }
   std::string_view name() const noexcept override { return reduce_ ? "dpor" : "dfs"; }
   strategy_params params() const override {
     return {{"preemption-bound", std::to_string(bound_)},
+            {"delay-bound", std::to_string(delay_bound_)},
             {"max-faults", std::to_string(max_faults_)},
             {"await", await_ ? "1" : "0"}};
   }
@@ -165,6 +167,7 @@ class search_strategy final : public strategy {
       cut_ = 0;
       executions_ = 0;
       bounded_ = false;
+      delay_bounded_ = false;
     }
     if (complete_) return false;
     begin_execution(0);
@@ -182,6 +185,7 @@ class search_strategy final : public strategy {
     divergence_.clear();
     faults_ = 0;
     preemptions_ = 0;
+    delays_ = 0;
     finalized_ = 0;
     awaiting_ = 0;
     versions_.assign(versions_.size(), 0);
@@ -208,6 +212,9 @@ class search_strategy final : public strategy {
     s.complete = complete_ && divergence_.empty();
     s.cut = cut_;
     if (bound_ != unbounded && bounded_) s.bound = detail::text("{} preemptions", bound_);
+    if (delay_bound_ != unbounded && delay_bounded_) {
+      s.bound += detail::text("{}{} delays", s.bound.empty() ? "" : " and ", delay_bound_);
+    }
     s.estimate = estimate();
     return s;
   }
@@ -330,12 +337,14 @@ class search_strategy final : public strategy {
       choice = static_cast<std::uint32_t>(n.chosen);
       n.event = static_cast<std::uint32_t>(events_.size());
       preemptions_ = n.preemptions + (is_preemption(n, choice) ? 1 : 0);
+      delays_ = n.delays + delay_cost(n, choice);
     } else {
       node n;
       n.current = ctx.current;
       n.current_enabled = current_enabled;
       n.enabled = enabled;
       n.preemptions = preemptions_;
+      n.delays = delays_;
       n.objects = ctx.objects;
       n.faults = faults_;
       if (reduce_) inherit_sleep(n);
@@ -346,6 +355,7 @@ class search_strategy final : public strategy {
         if ((candidates & ~(1u << ctx.current)) != 0) bounded_ = true;
         candidates &= 1u << ctx.current;
       }
+      candidates = within_delay_bound(n, candidates);
       if (enabled == 0) {
         // Every runnable thread waits for a held mutex or awaits a write no thread can make
         // any more: let one go on (an awaiting thread spins on until the step bound reports
@@ -358,6 +368,8 @@ class search_strategy final : public strategy {
         return cut;  // every enabled thread is asleep: this branch repeats an explored one
       } else if ((candidates >> ctx.current & 1u) != 0) {
         choice = ctx.current;
+      } else if (delay_bound_ != unbounded) {
+        choice = cheapest(n, candidates);  // the round-robin next: no delay spent
       } else {
         choice = static_cast<std::uint32_t>(__builtin_ctz(candidates));
       }
@@ -365,6 +377,7 @@ class search_strategy final : public strategy {
       n.backtrack = reduce_ ? (1u << choice) : candidates | (1u << choice);
       n.event = static_cast<std::uint32_t>(events_.size());
       preemptions_ = n.preemptions + (is_preemption(n, choice) ? 1 : 0);
+      delays_ = n.delays + delay_cost(n, choice);
       nodes_.push_back(std::move(n));
     }
     ++pos_;
@@ -387,6 +400,38 @@ class search_strategy final : public strategy {
 
   bool is_preemption(const node& n, std::uint32_t choice) const noexcept {
     return choice != n.current && n.current_enabled;
+  }
+
+  // The delays (Emmi, Qadeer, Rakamaric, POPL'11) that running `t` at n costs: the enabled
+  // threads a round-robin scheduler would have run first, counting from the current one (which
+  // goes on at no cost while it can).
+  std::uint32_t delay_cost(const node& n, std::uint32_t t) const noexcept {
+    std::uint32_t cost = 0;
+    for (std::uint32_t k = 0; k < max_threads; ++k) {
+      const std::uint32_t u = (n.current + k) % max_threads;
+      if (u == t) return cost;
+      if ((n.enabled >> u & 1u) != 0) ++cost;
+    }
+    return cost;
+  }
+  // The candidates at n that keep the execution within the delay bound.
+  std::uint32_t within_delay_bound(const node& n, std::uint32_t candidates) {
+    if (delay_bound_ == unbounded) return candidates;
+    std::uint32_t allowed = 0;
+    for (std::uint32_t m = candidates; m != 0; m &= m - 1) {
+      const auto t = static_cast<std::uint32_t>(__builtin_ctz(m));
+      if (n.delays + delay_cost(n, t) <= delay_bound_) allowed |= 1u << t;
+    }
+    if (allowed != candidates) delay_bounded_ = true;
+    return allowed;
+  }
+  std::uint32_t cheapest(const node& n, std::uint32_t candidates) const noexcept {
+    std::uint32_t best = static_cast<std::uint32_t>(__builtin_ctz(candidates));
+    for (std::uint32_t m = candidates; m != 0; m &= m - 1) {
+      const auto t = static_cast<std::uint32_t>(__builtin_ctz(m));
+      if (delay_cost(n, t) < delay_cost(n, best)) best = t;
+    }
+    return best;
   }
 
   bool is_enabled(std::uint32_t t, const pending_op& p) const noexcept {
@@ -715,6 +760,8 @@ class search_strategy final : public strategy {
       candidates = allowed;
       if (candidates == 0) return;
     }
+    candidates = within_delay_bound(at, candidates);
+    if (candidates == 0) return;
     // Prefer the racing thread itself.
     const std::uint32_t t = events_[b].thread;
     at.backtrack |= (candidates >> t & 1u) != 0 ? 1u << t : 1u << __builtin_ctz(candidates);
@@ -805,6 +852,9 @@ class search_strategy final : public strategy {
   std::string divergence_;
   std::uint32_t faults_ = 0;
   std::uint32_t preemptions_ = 0;
+  std::uint64_t delay_bound_;
+  std::uint32_t delays_ = 0;
+  bool delay_bounded_ = false;  // the delay bound cut some execution short
   std::uint64_t cut_ = 0;
   std::uint64_t executions_ = 0;
   bool complete_ = false;
@@ -814,6 +864,9 @@ class search_strategy final : public strategy {
 std::vector<strategy_option> search_options() {
   return {{"preemption-bound", search_strategy::unbounded, 0, search_strategy::unbounded,
            "most preemptions per execution (CHESS); the default is no bound"},
+          {"delay-bound", search_strategy::unbounded, 0, search_strategy::unbounded,
+           "most delays per execution (Emmi et al.): each enabled thread a round-robin "
+           "scheduler would have run first costs one; the default is no bound"},
           {"max-faults", 1, 0, 64,
            "most injected faults (spurious wake-ups, weak-CAS failures) per execution; each "
            "fault point is explored both ways until then"},
@@ -835,14 +888,14 @@ std::vector<strategy_info> search_strategies() {
                    return std::make_unique<search_strategy>(
                        true, option_value(p, "preemption-bound"),
                        static_cast<std::uint32_t>(option_value(p, "max-faults")),
-                       option_value(p, "await") != 0);
+                       option_value(p, "await") != 0, option_value(p, "delay-bound"));
                  }});
   out.push_back({"dfs", "exhaustive: every interleaving, depth first, no reduction",
                  search_options(), true, [](const strategy_params& p) -> std::unique_ptr<strategy> {
                    return std::make_unique<search_strategy>(
                        false, option_value(p, "preemption-bound"),
                        static_cast<std::uint32_t>(option_value(p, "max-faults")),
-                       option_value(p, "await") != 0);
+                       option_value(p, "await") != 0, option_value(p, "delay-bound"));
                  }});
   return out;
 }

@@ -57,3 +57,63 @@ TEST(Dfs, MutexCounterIsExploredCompletely) {
   EXPECT_GE(r.executions, 90u);
   std::cout << r.text();
 }
+
+namespace {
+
+sim::options delay_bounded(const char* strategy, std::uint64_t bound) {
+  sim::options o = search(strategy);
+  o.strategy.options = {{"delay-bound", std::to_string(bound)}};
+  return o;
+}
+
+// A bug that needs the scheduler to skip a thread once: t2 must store before t1 does, but
+// round-robin runs t1 first.
+void needs_one_delay() {
+  sim::atomic<int> x{0};
+  sim::thread a([&] { x.store(1); });
+  sim::thread b([&] { x.store(2); });
+  a.join();
+  b.join();
+  sim::check(x.load() != 1, "t2 stored last");
+}
+
+}  // namespace
+
+// Delay bounding (Emmi, Qadeer, Rakamaric): 0 delays is the round-robin execution alone; the
+// counts grow with the bound, every bounded search says it is complete only up to its bound, and
+// a bound large enough is the whole search again.
+TEST(DelayBound, CountsGrowWithTheBoundUpToTheWholeSearch) {
+  for (const char* strategy : {"dpor", "dfs"}) {
+    SCOPED_TRACE(strategy);
+    const sim::report whole = sim::explore(search(strategy), mutex_counter);
+    ASSERT_TRUE(whole.search.complete);
+    std::uint64_t previous = 0;
+    for (const std::uint64_t bound : {0u, 1u, 2u, 3u}) {
+      const sim::report r = sim::explore(delay_bounded(strategy, bound), mutex_counter);
+      ASSERT_TRUE(r.ok()) << r.text();
+      EXPECT_TRUE(r.search.complete) << r.text();
+      EXPECT_EQ(r.search.bound, std::to_string(bound) + " delays") << r.text();
+      EXPECT_NE(r.text().find("up to " + std::to_string(bound) + " delays"), std::string::npos)
+          << r.text();
+      EXPECT_GT(r.executions, previous) << "bound " << bound;
+      EXPECT_LT(r.executions, whole.executions) << "bound " << bound;
+      previous = r.executions;
+      if (bound == 0) {
+        EXPECT_EQ(r.executions - r.cut, 1u) << "0 delays: the round-robin execution alone";
+      }
+    }
+    const sim::report big = sim::explore(delay_bounded(strategy, 100), mutex_counter);
+    EXPECT_EQ(big.executions, whole.executions) << big.text();
+    EXPECT_TRUE(big.search.bound.empty()) << "a bound that cut nothing is not reported";
+  }
+}
+
+TEST(DelayBound, ABugThatNeedsOneDelayIsFoundWithOneAndNotWithNone) {
+  const sim::report none = sim::explore(delay_bounded("dpor", 0), needs_one_delay);
+  EXPECT_TRUE(none.ok()) << none.text();
+  EXPECT_TRUE(none.search.complete) << none.text();
+  EXPECT_EQ(none.search.bound, "0 delays") << none.text();
+  const sim::report one = sim::explore(delay_bounded("dpor", 1), needs_one_delay);
+  EXPECT_EQ(one.failed.kind, sim::failure_kind::assertion) << one.text();
+  EXPECT_TRUE(one.reproduced_from_seed) << one.text();
+}
