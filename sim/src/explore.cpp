@@ -195,35 +195,34 @@ struct failures_seen {
     std::uint64_t count = 0;
   };
   std::vector<entry> entries;
-  void note(std::uint64_t index, const failure& f) {
-    const failure_key k = key_of(f);
+  // `count` failures of group `key`, the first of them at `index`.
+  void add(const failure_key& key, std::uint64_t index, const failure& f, std::uint64_t count) {
     for (entry& e : entries) {
-      if (e.key != k) continue;
-      ++e.count;
+      if (e.key != key) continue;
+      e.count += count;
       if (index < e.first) {
         e.first = index;
         e.first_failure = f;
       }
       return;
     }
-    entries.push_back(entry{k, index, f, 1});
+    entries.push_back(entry{key, index, f, count});
   }
+  void note(std::uint64_t index, const failure& f) { add(key_of(f), index, f, 1); }
   void merge(const failures_seen& other) {
-    for (const entry& o : other.entries) {
-      bool found = false;
-      for (entry& e : entries) {
-        if (e.key != o.key) continue;
-        found = true;
-        e.count += o.count;
-        if (o.first < e.first) {
-          e.first = o.first;
-          e.first_failure = o.first_failure;
-        }
-      }
-      if (!found) entries.push_back(o);
-    }
+    for (const entry& o : other.entries) add(o.key, o.first, o.first_failure, o.count);
   }
 };
+
+// A group's first failure as reproduced into report `t`.
+void take_outcome(failure_group& g, const report& t) {
+  g.failed = t.failed;
+  g.first_execution_seed = t.failing_execution_seed;
+  g.trace_path = t.trace_path;
+  g.trace_error = t.trace_error;
+  g.reproduced_from_seed = t.reproduced_from_seed;
+  g.reproduced_from_trace = t.reproduced_from_trace;
+}
 
 struct seeded_outcome {
   std::uint64_t executions = 0;  // run; for a failure, those of the shard up to it
@@ -489,12 +488,7 @@ report explore_erased(const options& opts, const std::function<void()>& body) {
       t.executions = index + 1;
       reproduce(t, index, f);
       finish(t);
-      g.failed = t.failed;
-      g.first_execution_seed = t.failing_execution_seed;
-      g.trace_path = t.trace_path;
-      g.trace_error = t.trace_error;
-      g.reproduced_from_seed = t.reproduced_from_seed;
-      g.reproduced_from_trace = t.reproduced_from_trace;
+      take_outcome(g, t);
     }
     r.groups.push_back(std::move(g));
   };
@@ -552,15 +546,7 @@ report explore_erased(const options& opts, const std::function<void()>& body) {
   }
 
   finish(r);
-  if (!r.groups.empty()) {
-    failure_group& own = r.groups.front();
-    own.failed = r.failed;
-    own.first_execution_seed = r.failing_execution_seed;
-    own.trace_path = r.trace_path;
-    own.trace_error = r.trace_error;
-    own.reproduced_from_seed = r.reproduced_from_seed;
-    own.reproduced_from_trace = r.reproduced_from_trace;
-  }
+  if (!r.groups.empty()) take_outcome(r.groups.front(), r);
   return r;
 }
 

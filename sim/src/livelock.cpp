@@ -212,10 +212,7 @@ bool livelock_check::check(std::uint32_t current, std::uint64_t step, const thre
       if (t == current || threads[t].state != thread_state::runnable) continue;
       if (positions_[t].step <= e.step) return false;
     }
-    if (++e.seen >= repeats_) {
-      found_ = cycle{e.step, step};
-      return true;
-    }
+    if (++e.seen >= repeats_) return true;
     e.step = step;
     return false;
   }

@@ -67,7 +67,7 @@ std::string param_name(const ::testing::TestParamInfo<std::tuple<std::size_t, co
 // does it in about 1 execution in 2,000 (0.05% measured on 4,000; random and surw 1.75%), too
 // rarely for the default budget to be sure. docs/strategies.md says so.
 // In a build without the fair-cycle check (sanitizers) no strategy finds it within the budget.
-bool pct_blind_to(const scenario& s, const char* strategy) {
+bool strategy_cannot_find(const scenario& s, const char* strategy) {
   const std::string_view name(strategy);
   return s.expected == sim::failure_kind::livelock &&
          (name == "pct" || name == "pos" || !sim::detail::livelock_check_supported);
@@ -75,7 +75,7 @@ bool pct_blind_to(const scenario& s, const char* strategy) {
 
 TEST_P(CatalogueBug, ShowsInAtLeastOnePercentOfExecutions) {
   const scenario& s = catalogue()[std::get<0>(GetParam())];
-  if (pct_blind_to(s, std::get<1>(GetParam()))) GTEST_SKIP() << "pct and pos do not find this livelock reliably, and no strategy does without the fair-cycle check";
+  if (strategy_cannot_find(s, std::get<1>(GetParam()))) GTEST_SKIP() << "pct and pos do not find this livelock reliably, and no strategy does without the fair-cycle check";
   const double rate = failure_rate(s, std::get<1>(GetParam()), 4000);
   RecordProperty("failure_rate", std::to_string(rate));
   EXPECT_GE(rate, 0.01) << s.name << " under " << std::get<1>(GetParam());
@@ -83,7 +83,7 @@ TEST_P(CatalogueBug, ShowsInAtLeastOnePercentOfExecutions) {
 
 TEST_P(CatalogueBug, FoundWithinDefaultBudgetFromAFreshSeedAndReplayed) {
   const scenario& s = catalogue()[std::get<0>(GetParam())];
-  if (pct_blind_to(s, std::get<1>(GetParam()))) GTEST_SKIP() << "pct and pos do not find this livelock reliably, and no strategy does without the fair-cycle check";
+  if (strategy_cannot_find(s, std::get<1>(GetParam()))) GTEST_SKIP() << "pct and pos do not find this livelock reliably, and no strategy does without the fair-cycle check";
   sim::options o;  // the default budget
   o.scenario = std::string(s.name);
   o.strategy.name = std::get<1>(GetParam());

@@ -86,10 +86,6 @@ class livelock_check {
     point_kind kind = point_kind::yield;
     weft::source_location where{};
   };
-  struct cycle {
-    std::uint64_t from = 0;  // the step of the first sighting of the state
-    std::uint64_t to = 0;    // the step it came back
-  };
 
   // A new execution; `repeats` 0 turns the check off for it.
   void reset(std::uint32_t repeats) noexcept {
@@ -145,10 +141,9 @@ class livelock_check {
 
   // At a yield or sleep of `current` (captured at `step`): takes the state if every thread is
   // at a known position (`pending`: what each announced last), and returns true when it closes
-  // a fair cycle for the repeats-th time; found() then says between which steps.
+  // a fair cycle for the repeats-th time.
   bool check(std::uint32_t current, std::uint64_t step, const thread_table& threads,
              const pending_op* pending, std::int64_t now_ns);
-  const cycle& found() const noexcept { return found_; }
   // Whether thread t sits where it was captured: the current thread (just captured), or one
   // whose last step (`pending`) is the yield or sleep it was captured at, or the block of
   // that sleep.
@@ -187,7 +182,6 @@ class livelock_check {
   std::uint64_t opaque_ = 0;
   std::uint32_t generation_ = 0;
   bool full_ = false;
-  cycle found_{};
   std::array<position, max_threads_per_execution> positions_{};
   std::vector<entry> table_ = std::vector<entry>(table_size);
   std::vector<range> masks_;  // sorted by begin when masks_sorted_
